@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { HotelError } from "../core/errors.js";
+import { parseCount } from "../core/dates.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
+import type { Database, DatabaseOptions } from "../db/database.js";
+import { registerCleanup } from "./lifecycle.js";
+import { Output } from "./output.js";
+
+export interface GlobalOptions {
+  databaseUrl?: string;
+  json?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  lockTimeout?: string;
+}
+
+export interface Context {
+  globals: GlobalOptions;
+  out: Output;
+  /** Opens the database (starting the embedded server if needed); closed on every exit path. */
+  database(options?: Omit<DatabaseOptions, "databaseUrl">): Promise<Database>;
+  lockTimeoutMs(): number;
+}
+
+export function createContext(command: Command): Context {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const out = new Output(globals);
+  return {
+    globals,
+    out,
+    async database(options = {}) {
+      // Prisma and pg load only for commands that use the database.
+      const { openDatabase } = await import("../db/database.js");
+      const db = await openDatabase({ ...options, databaseUrl: globals.databaseUrl });
+      registerCleanup(() => db.close());
+      out.debug(`database: ${db.server}`);
+      return db;
+    },
+    lockTimeoutMs() {
+      const raw = globals.lockTimeout ?? process.env.HOTEL_LOCK_TIMEOUT_MS;
+      if (raw === undefined || raw === "") return DEFAULT_LOCK_TIMEOUT_MS;
+      return parseCount(raw, "lock timeout (ms)", 1, 600_000);
+    },
+  };
+}
+
+export const usage = (message: string): HotelError => new HotelError("USAGE", message);

@@ -1,0 +1,111 @@
+import { Chalk, type ChalkInstance } from "chalk";
+import { HotelError, type ErrorCode } from "../core/errors.js";
+import { toHotelError } from "../core/sqlstate.js";
+import { redactSecrets } from "../db/url.js";
+
+/** Exit codes of CLI.md; the only place a failure becomes a number. */
+export const EXIT: Record<ErrorCode, number> = {
+  INVARIANT_VIOLATED: 1,
+  NO_AVAILABILITY: 3,
+  CONFLICT: 3,
+  NOT_FOUND: 4,
+  USAGE: 64,
+  INVALID_INPUT: 65,
+  IDEMPOTENCY_MISMATCH: 65,
+  DB_UNAVAILABLE: 69,
+  INTERNAL: 70,
+  BUSY: 75,
+  CONFIG: 78,
+  MIGRATION: 78,
+  INTERRUPTED: 130,
+};
+
+export interface OutputOptions {
+  json?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export interface Streams {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Human vs --json rendering. With --json stdout carries exactly one JSON
+ * document and nothing else; human text goes to stdout, errors and progress
+ * to stderr. Colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly color: ChalkInstance;
+  readonly interactive: boolean;
+  private readonly streams: Streams;
+
+  constructor(options: OutputOptions, streams: Streams = { stdout: process.stdout, stderr: process.stderr, env: process.env }) {
+    this.streams = streams;
+    this.json = options.json ?? false;
+    this.quiet = options.quiet ?? false;
+    const env = streams.env;
+    this.verbose = (options.verbose ?? false) || /(^|,)hotel(,|$|:)/.test(env.DEBUG ?? "");
+    const colorAllowed =
+      options.color !== false && !this.json && env.NO_COLOR === undefined && env.TERM !== "dumb" && streams.stdout.isTTY === true;
+    this.color = new Chalk({ level: colorAllowed ? 1 : 0 });
+    this.interactive = streams.stderr.isTTY === true && !this.json && !this.quiet;
+  }
+
+  /** A successful result: the JSON document, or the human text (unless --quiet). */
+  result(document: unknown, human: () => string): void {
+    if (this.json) {
+      this.streams.stdout.write(`${JSON.stringify(document)}\n`);
+    } else if (!this.quiet) {
+      const text = human();
+      if (text !== "") this.streams.stdout.write(`${text}\n`);
+    }
+  }
+
+  /** Always printed in human mode, even with --quiet: the answer a script needs. */
+  essential(document: unknown, human: string): void {
+    if (this.json) this.streams.stdout.write(`${JSON.stringify(document)}\n`);
+    else this.streams.stdout.write(`${human}\n`);
+  }
+
+  /** A line on stderr for humans (never with --json or --quiet). */
+  note(text: string): void {
+    if (!this.json && !this.quiet) this.streams.stderr.write(`${text}\n`);
+  }
+
+  /** Debug logging (--verbose or DEBUG=hotel): stderr, secrets redacted. */
+  debug(text: string): void {
+    if (this.verbose) this.streams.stderr.write(`hotel: ${redactSecrets(text)}\n`);
+  }
+
+  /**
+   * Renders a failure and returns its exit code. `document` overrides the
+   * JSON shape (book outcomes carry "outcome" and "status").
+   */
+  failure(error: unknown, document?: Record<string, unknown>): number {
+    const failure = toHotelError(error);
+    const message = redactSecrets(oneLine(failure.message));
+    const code = EXIT[failure.code];
+    if (this.json) {
+      const body = { code: failure.code, message, ...(failure.retryAfter === undefined ? {} : { retryAfter: failure.retryAfter }) };
+      this.streams.stdout.write(`${JSON.stringify({ ...document, error: body })}\n`);
+    } else {
+      const hint = failure.code === "INTERNAL" ? " (this is a bug: please report it with the command you ran, run with --verbose for details)" : "";
+      this.streams.stderr.write(`${this.color.red("error:")} ${message}${hint}\n`);
+    }
+    if (failure.code === "INTERNAL" && this.verbose && failure.cause instanceof Error && failure.cause.stack) {
+      this.streams.stderr.write(`${redactSecrets(failure.cause.stack)}\n`);
+    }
+    return code;
+  }
+}
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+
+export { HotelError };

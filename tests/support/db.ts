@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { openDatabase, type Database } from "../../src/db/database.js";
+import { migrate } from "../../src/db/migrate.js";
+import { withDatabase } from "../../src/db/url.js";
+
+export const serverUrl = (): string => inject("serverUrl");
+
+export interface TestDatabase {
+  /** URL of this file's own database (with password: never print it). */
+  url: string;
+  name: string;
+  /** A pg client on it, for asserting on rows. */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Opens the app's Database on it (Prisma + pg), closed by drop(). */
+  open(options?: { poolSize?: number }): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A freshly created and migrated database for one test file; drop() removes it. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `hotel_test_${randomBytes(6).toString("hex")}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = withDatabase(serverUrl(), name);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  if (options.migrate !== false) {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+  const opened: Database[] = [];
+  return {
+    url,
+    name,
+    async query(sql, params) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async open(openOptions = {}) {
+      const db = await openDatabase({ databaseUrl: url, poolSize: openOptions.poolSize ?? 25 });
+      opened.push(db);
+      return db;
+    },
+    async drop() {
+      await Promise.all(opened.map((db) => db.close()));
+      await pool.end();
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
+/** Tier with `count` suites numbered <prefix>001.. (returns the suite numbers). */
+export async function createTier(db: TestDatabase, tier: string, count: number, prefix = tier.slice(0, 1).toUpperCase()): Promise<string[]> {
+  const rows = await db.query<{ number: string }>(
+    `WITH t AS (INSERT INTO tiers (name) VALUES ($1) RETURNING id)
+     INSERT INTO suites (number, tier_id)
+     SELECT $2 || lpad(g::text, 3, '0'), t.id FROM t, generate_series(1, $3::int) g
+     RETURNING number`,
+    [tier, prefix, count],
+  );
+  return rows.map((row) => row.number).sort();
+}
+
+/** Confirmed bookings per night of one tier: { "2031-03-01": 3, ... }. */
+export async function bookedPerNight(db: TestDatabase, tier: string): Promise<Record<string, number>> {
+  const rows = await db.query<{ night: string; booked: number }>(
+    `SELECT to_char(n, 'YYYY-MM-DD') AS night, count(*)::int AS booked
+       FROM bookings b JOIN tiers t ON t.id = b.tier_id,
+            generate_series(b.check_in, b.check_out - 1, interval '1 day') n
+      WHERE t.name = $1 AND b.status = 'confirmed'
+      GROUP BY n ORDER BY n`,
+    [tier],
+  );
+  return Object.fromEntries(rows.map((row) => [row.night, row.booked]));
+}
