@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+import { audit, describeProblem } from "../../core/audit.js";
+import { printable } from "../../core/dates.js";
+import { createContext } from "../context.js";
+
+export async function run(_flags: unknown, command: Command): Promise<number> {
+  const ctx = createContext(command);
+  const db = await ctx.database({ poolSize: 1 });
+  const report = await audit(db.prisma);
+  const { bookings, suites, tiers } = report.checked;
+  const summary = `${bookings} booking(s), ${suites} suite(s), ${tiers} tier(s) in ${db.server}`;
+  if (report.ok) {
+    ctx.out.result(report, () => `${ctx.out.color.green("OK")}: no problems in ${summary}.`);
+    return 0;
+  }
+  ctx.out.essential(
+    report,
+    [`${ctx.out.color.red("PROBLEMS")}: ${report.problems.length} found in ${summary}:`, ...report.problems.map((p) => `  - ${printable(describeProblem(p), 200)}`)].join("\n"),
+  );
+  return 1;
+}
