@@ -1,6 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { HotelError } from "../core/errors.js";
 import { toHotelError } from "../core/sqlstate.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { migrate } from "./migrate.js";
@@ -17,8 +16,6 @@ export interface DatabaseOptions {
   /** Connections in the pool; size it for the concurrency you run. */
   poolSize?: number;
   connectTimeoutMs?: number;
-  /** Keep an embedded server running after close() (for `serve`). */
-  keepEmbedded?: boolean;
 }
 
 export interface Database {
@@ -69,7 +66,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const lease = await acquireEmbeddedServer({ home });
     baseUrl = lease.url;
     server = `embedded PostgreSQL (${home})`;
-    release = () => (options.keepEmbedded ? Promise.resolve() : lease.release());
+    release = () => lease.release();
     try {
       await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs);
     } catch (error) {
@@ -124,8 +121,4 @@ export async function withClient<T>(db: Database, work: (client: pg.Client) => P
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new HotelError("INTERNAL", `unexpected value ${String(value)}`);
 }
