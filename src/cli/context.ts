@@ -3,6 +3,8 @@ import { HotelError } from "../core/errors.js";
 import { parseCount } from "../core/dates.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import type { Database, DatabaseOptions } from "../db/database.js";
+import { hotelHome } from "../db/embedded.js";
+import { describeServer } from "../db/url.js";
 import { registerCleanup } from "./lifecycle.js";
 import { Output } from "./output.js";
 
@@ -23,9 +25,22 @@ export interface Context {
   lockTimeoutMs(): number;
 }
 
+/** Names the database a command uses, for messages: host:port or the embedded home; never a password. */
+export function describeTarget(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const url = globals.databaseUrl ?? (env.DATABASE_URL || undefined);
+  if (url === undefined) return `the embedded PostgreSQL in ${hotelHome(env)}`;
+  try {
+    return describeServer(url);
+  } catch {
+    return "the configured database";
+  }
+}
+
+export const outputFor = (globals: GlobalOptions): Output => new Output({ ...globals, server: describeTarget(globals) });
+
 export function createContext(command: Command): Context {
   const globals = command.optsWithGlobals<GlobalOptions>();
-  const out = new Output(globals);
+  const out = outputFor(globals);
   return {
     globals,
     out,

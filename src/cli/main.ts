@@ -1,6 +1,7 @@
 import { CommanderError } from "commander";
 import { HotelError } from "../core/errors.js";
 import { handleSignals, interrupted, runCleanups } from "./lifecycle.js";
+import { outputFor } from "./context.js";
 import { Output } from "./output.js";
 import { buildProgram } from "./program.js";
 
@@ -27,13 +28,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         exitCode = await run(...(args as never[]));
       } catch (error) {
         if (interrupted()) return;
-        exitCode = new Output(command.optsWithGlobals()).failure(error);
+        exitCode = outputFor(command.optsWithGlobals()).failure(error);
       } finally {
         await runCleanups();
       }
     },
   });
-  program.exitOverride().configureOutput({ outputError: () => undefined });
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

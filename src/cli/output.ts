@@ -21,6 +21,8 @@ export const EXIT: Record<ErrorCode, number> = {
 };
 
 export interface OutputOptions {
+  /** Where the data is, for error messages (host:port, never a password). */
+  server?: string;
   json?: boolean;
   color?: boolean;
   quiet?: boolean;
@@ -45,9 +47,11 @@ export class Output {
   readonly color: ChalkInstance;
   readonly interactive: boolean;
   private readonly streams: Streams;
+  private readonly server?: string;
 
   constructor(options: OutputOptions, streams: Streams = { stdout: process.stdout, stderr: process.stderr, env: process.env }) {
     this.streams = streams;
+    this.server = options.server;
     this.json = options.json ?? false;
     this.quiet = options.quiet ?? false;
     const env = streams.env;
@@ -89,7 +93,7 @@ export class Output {
    * JSON shape (book outcomes carry "outcome" and "status").
    */
   failure(error: unknown, document?: Record<string, unknown>): number {
-    const failure = toHotelError(error);
+    const failure = toHotelError(error, this.server);
     const message = redactSecrets(oneLine(failure.message));
     const code = EXIT[failure.code];
     if (this.json) {

@@ -25,7 +25,10 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option("-q, --quiet", "print only what scripts need")
     .option("-v, --verbose", "debug logging on stderr: lock waits, retries (also DEBUG=hotel)")
     .option("--lock-timeout <ms>", "longest wait for booking locks before giving up with 503 (default 5000, env HOTEL_LOCK_TIMEOUT_MS)")
-    .showHelpAfterError("(run with --help for usage)")
+    // Usage errors become HotelErrors (exit 64, --json aware) in main.ts; the
+    // settings must precede .command() calls, which copy them to subcommands.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
     .addHelpText(
       "after",
       examples("hotel db seed", "hotel availability --from 2026-12-01 --nights 7", "hotel book --tier standard --check-in 2026-12-01 --nights 2 --guest 'Ada Lovelace'", "hotel stress --n 20"),
@@ -129,6 +132,59 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .description("load the demo inventory: standard 10, deluxe 5, presidential 2 (safe to run twice)")
     .addHelpText("after", examples("hotel db seed"))
     .action(action(async () => (await import("./commands/db.js")).seed as Action));
+
+  program
+    .command("stress")
+    .description("fire concurrent bookings at a scratch copy of the schema and prove no invariant broke")
+    .option("--n <n>", "number of booking requests", "20")
+    .option("--concurrency <c>", "requests in flight at once (default: n, capped at 100)")
+    .option("--tier <tier>", "tier name of the synthetic inventory", "standard")
+    .option("--capacity <suites>", "suites in the tier", "10")
+    .option("--check-in <date>", "first night of the stays (default: 30 days from today)")
+    .option("--nights <n>", "nights per stay (same-dates, mixed-tiers)", "1")
+    .addOption(new Option("--scenario <scenario>", "what the requests ask for").choices(["same-dates", "overlapping", "mixed-tiers"]).default("same-dates"))
+    .addOption(new Option("--strategy <strategy>", "booking transaction to exercise").choices(["locked", "interactive", "seed"]).default("locked"))
+    .option("--workers <p>", "split the load over P separate OS processes", "1")
+    .option("--seed <s>", "random seed, for repeatable runs")
+    .option("--keep", "keep the scratch schema afterwards and print how to inspect it")
+    .option("--max-failed <n>", "exit 1 when more than N requests end as 503")
+    .option("--max-p99 <ms>", "exit 1 when p99 latency exceeds MS")
+    .addHelpText(
+      "after",
+      examples(
+        "hotel stress --n 20",
+        "hotel stress --n 1000 --scenario overlapping --concurrency 50 --seed 7",
+        "hotel stress --n 200 --scenario mixed-tiers --workers 3 --json",
+        "hotel stress --n 20 --strategy seed",
+      ),
+    )
+    .action(action(async () => (await import("./commands/stress.js")).run as Action));
+
+  program
+    .command("stress-worker", { hidden: true })
+    .description("internal: one worker process of `hotel stress --workers`")
+    .argument("<plan>", "JSON plan")
+    .action(action(async () => (await import("./commands/stress.js")).worker as Action));
+
+  program
+    .command("check")
+    .description("audit the live data: overbooked nights, double-booked suites, bookings on inactive suites, orphans")
+    .addHelpText("after", examples("hotel check", "hotel check --json"))
+    .action(action(async () => (await import("./commands/check.js")).run as Action));
+
+  program
+    .command("serve")
+    .description("HTTP booking endpoint over the same core (POST /api/bookings)")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--port <port>", "port to listen on", "3000")
+    .addHelpText(
+      "after",
+      examples(
+        "hotel serve --port 3000",
+        "ab -n 20 -c 20 -p booking.json -T application/json http://127.0.0.1:3000/api/bookings",
+      ),
+    )
+    .action(action(async () => (await import("./commands/serve.js")).run as Action));
 
   return program;
 }

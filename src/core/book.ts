@@ -3,7 +3,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import { type BookingOutcome, type BookingRequest, type BookingView, MESSAGES } from "./booking.js";
 import { resolveStay, formatDate } from "./dates.js";
 import { HotelError, notFound } from "./errors.js";
-import { isRetryableConflict, isTimeout, SQLSTATE, sqlStateOf, toHotelError } from "./sqlstate.js";
+import { isConnectionLost, isRetryableConflict, isUnreachable, isTimeout, SQLSTATE, sqlStateOf, toHotelError } from "./sqlstate.js";
 import * as validate from "./validate.js";
 import { BOOKING_INCLUDE, bookingView, dateValue } from "./views.js";
 
@@ -57,14 +57,23 @@ export async function book(prisma: PrismaClient, input: BookingRequest, options:
       if (sqlStateOf(error) === SQLSTATE.uniqueViolation && request.idempotencyKey) {
         // Another request with this key committed first, for other nights or another tier.
         result = await replayByKey(prisma, request.idempotencyKey);
-      } else if (isRetryableConflict(error)) {
+      } else if (isRetryableConflict(error) || (request.idempotencyKey && isConnectionLost(error))) {
+        // A lost connection may have lost only the acknowledgement of a
+        // commit; with a key the retry finds that booking instead of a second.
         if (attempt >= maxAttempts) {
+          if (isConnectionLost(error)) throw toHotelError(error);
           return { outcome: "refused", status: 409, code: "CONFLICT", message: MESSAGES.conflict, lockWaitMs: 0, attempts: attempt };
         }
         const delayMs = backoff(attempt);
         options.onRetry?.(attempt, sqlStateOf(error), delayMs);
         await sleep(delayMs);
         continue;
+      } else if (isConnectionLost(error) && !isUnreachable(error)) {
+        throw new HotelError(
+          "DB_UNAVAILABLE",
+          "The connection to the database broke during the booking, so it may or may not have been made: check with `hotel bookings`, and book with --idempotency-key to make retries safe",
+          { cause: error },
+        );
       } else {
         throw toHotelError(error);
       }

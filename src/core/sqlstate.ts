@@ -42,18 +42,42 @@ export function prismaCodeOf(error: unknown): string | undefined {
   return isBag(error) && typeof error.code === "string" && /^P\d{4}$/.test(error.code) ? error.code : undefined;
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOENT"]);
+type ConnectionTrouble = "unreachable" | "lost";
 
-function networkCodeOf(error: unknown, depth = 0): string | undefined {
+const UNREACHABLE_ERRNO = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOENT"]);
+const LOST_ERRNO = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * "unreachable": no connection, so nothing was sent. "lost": the connection
+ * broke with a request in flight, so its fate is unknown.
+ */
+function connectionTrouble(error: unknown, depth = 0): ConnectionTrouble | undefined {
   if (!isBag(error) || depth > 6) return undefined;
-  if (typeof error.code === "string" && NETWORK_CODES.has(error.code)) return error.code;
-  if (typeof error.message === "string" && /connection timeout|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
-    return "ETIMEDOUT";
-  }
-  if (isBag(error.cause) && error.cause.kind === "DatabaseNotReachable") return "ECONNREFUSED";
+  const code = typeof error.code === "string" ? error.code : undefined;
+  const message = typeof error.message === "string" ? error.message : "";
+  if (error.kind === "DatabaseNotReachable" || (code && UNREACHABLE_ERRNO.has(code))) return "unreachable";
+  if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) return "unreachable";
+  if ((code && LOST_ERRNO.has(code)) || /Connection terminated|server closed the connection/i.test(message)) return "lost";
   const meta = isBag(error.meta) ? error.meta : undefined;
-  return networkCodeOf(meta?.driverAdapterError, depth + 1) ?? networkCodeOf(error.cause, depth + 1);
+  return connectionTrouble(meta?.driverAdapterError, depth + 1) ?? connectionTrouble(error.cause, depth + 1);
 }
+
+function troubleOf(error: unknown): ConnectionTrouble | undefined {
+  const state = sqlStateOf(error);
+  if (state === "57P03" || state === "08001" || state === "08004") return "unreachable";
+  if (state?.startsWith("08") || state?.startsWith("57P")) return "lost";
+  return connectionTrouble(error);
+}
+
+/** No connection could be made: nothing was sent. */
+export const isUnreachable = (error: unknown): boolean => troubleOf(error) === "unreachable";
+
+/**
+ * Any connection trouble, including a connection that broke mid-request
+ * (server restart, killed backend): whether that request committed is
+ * unknown, so only one with an idempotency key may be retried safely.
+ */
+export const isConnectionLost = (error: unknown): boolean => troubleOf(error) !== undefined;
 
 /** Conflicts worth retrying: the transaction lost a race and wrote nothing. */
 export function isRetryableConflict(error: unknown): boolean {
@@ -87,12 +111,23 @@ export function toHotelError(error: unknown, server = "the database"): HotelErro
   if (state?.startsWith("28") || state === "3D000") {
     return new HotelError("DB_UNAVAILABLE", `Cannot log in to the database at ${server} (SQLSTATE ${state}): check the user, password and database name`, { cause: error });
   }
-  if (state?.startsWith("08") || state?.startsWith("57P") || networkCodeOf(error)) {
+  if (isConnectionLost(error)) {
     return new HotelError("DB_UNAVAILABLE", `Database unreachable at ${server}: is PostgreSQL running there?`, { cause: error });
   }
   if (isTimeout(error)) {
     return new HotelError("BUSY", "High load, please retry", { retryAfter: 5, cause: error });
   }
-  const reason = error instanceof Error ? error.message.split("\n").find((line) => line.trim() !== "") ?? error.name : String(error);
+  const reason = reasonOf(error);
   return new HotelError("INTERNAL", state ? `Database error ${state}: ${reason}` : reason, { cause: error });
+}
+
+/** The useful sentence of an error: PostgreSQL's own message when there is one, not Prisma's preamble. */
+function reasonOf(error: unknown): string {
+  const meta = isBag(error) && isBag(error.meta) ? error.meta : undefined;
+  const adapter = meta && isBag(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
+  const cause = adapter && isBag(adapter.cause) ? adapter.cause : undefined;
+  if (typeof cause?.originalMessage === "string") return cause.originalMessage;
+  if (!(error instanceof Error)) return String(error);
+  const lines = error.message.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^Invalid `.*` invocation/.test(line));
+  return lines.at(-1) ?? error.name;
 }
