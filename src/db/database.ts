@@ -75,12 +75,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     }
   }
   const url = sessionUrl(baseUrl, options.schema);
-  const poolConfig: pg.PoolConfig = {
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: connectTimeoutMs,
-  };
-  const adapter = new PrismaPg(poolConfig, options.schema ? { schema: options.schema } : undefined);
+  const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs };
+  // Our own pool (not one the adapter builds) so that close() can see which
+  // connections are busy and cancel their queries: closing a socket alone
+  // does not stop a backend that is waiting for a lock.
+  const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 10 });
+  const busy = new Set<pg.ClientBase>();
+  pool.on("acquire", (client) => busy.add(client));
+  pool.on("release", (_error, client) => busy.delete(client));
+  pool.on("error", () => undefined); // an idle connection died (server restart): the pool replaces it
+  const adapter = new PrismaPg(pool, options.schema ? { schema: options.schema } : undefined);
   const prisma = new PrismaClient({ adapter });
   let closed = false;
   return {
@@ -88,14 +92,47 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     url,
     server,
     embedded: explicit === undefined,
-    newClient: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }),
+    newClient() {
+      const client = new pg.Client(clientConfig);
+      busy.add(client);
+      client.on("end", () => busy.delete(client));
+      client.on("error", () => undefined);
+      return client;
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await cancelQueries([...busy], clientConfig);
       await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
       await release();
     },
   };
+}
+
+/**
+ * Asks the server to cancel whatever the given connections are running, so
+ * that an interrupted command rolls back now rather than when its lock wait
+ * ends, then closes them.
+ */
+async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig): Promise<void> {
+  const pids = clients.map((client) => (client as pg.ClientBase & { processID?: number }).processID).filter((pid): pid is number => typeof pid === "number");
+  if (pids.length > 0) {
+    const admin = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
+    admin.on("error", () => undefined);
+    try {
+      await admin.connect();
+      await admin.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
+    } catch {
+      // Best effort: the server also rolls back when it notices the closed socket.
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  }
+  for (const client of clients) {
+    if ("release" in client && typeof client.release === "function") (client as pg.PoolClient).release(true);
+    else await (client as pg.Client).end().catch(() => undefined);
+  }
 }
 
 async function migrateUrl(url: string, connectTimeoutMs: number): Promise<string[]> {
