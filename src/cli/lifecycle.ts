@@ -1,4 +1,5 @@
 import { HotelError } from "../core/errors.js";
+import { Output } from "./output.js";
 
 /**
  * Cleanup on every way out: normal exit, error, SIGINT (exit 130) and SIGTERM
@@ -37,6 +38,7 @@ export function handleSignals(report: (error: HotelError, code: number) => void)
         process.exit(interruption.code);
       }
       interruption = { signal, code };
+      Output.silenced = true;
       const error = new HotelError("INTERRUPTED", `Interrupted by ${signal}: work in flight was rolled back`);
       void runCleanups().finally(() => {
         onInterrupt?.(error, code);

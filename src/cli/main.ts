@@ -17,7 +17,7 @@ function earlyOutput(argv: string[]): Output {
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   let exitCode = 0;
   handleSignals((error, code) => {
-    earlyOutput(argv).failure(error);
+    earlyOutput(argv).interruption(error);
     exitCode = code;
   });
   const program = buildProgram(version, {

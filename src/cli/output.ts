@@ -41,6 +41,13 @@ export interface Streams {
  * to stderr. Colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color.
  */
 export class Output {
+  /**
+   * Set once a signal interrupts the command: whatever the abandoned work
+   * still tries to print is dropped, so stdout keeps exactly one document
+   * (the interruption's, written with `interruption()`).
+   */
+  static silenced = false;
+
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -64,6 +71,7 @@ export class Output {
 
   /** A successful result: the JSON document, or the human text (unless --quiet). */
   result(document: unknown, human: () => string): void {
+    if (Output.silenced) return;
     if (this.json) {
       this.streams.stdout.write(`${JSON.stringify(document)}\n`);
     } else if (!this.quiet) {
@@ -74,13 +82,14 @@ export class Output {
 
   /** Always printed in human mode, even with --quiet: the answer a script needs. */
   essential(document: unknown, human: string): void {
+    if (Output.silenced) return;
     if (this.json) this.streams.stdout.write(`${JSON.stringify(document)}\n`);
     else this.streams.stdout.write(`${human}\n`);
   }
 
   /** A line on stderr for humans (never with --json or --quiet). */
   note(text: string): void {
-    if (!this.json && !this.quiet) this.streams.stderr.write(`${text}\n`);
+    if (!Output.silenced && !this.json && !this.quiet) this.streams.stderr.write(`${text}\n`);
   }
 
   /** Debug logging (--verbose or DEBUG=hotel): stderr, secrets redacted. */
@@ -94,6 +103,16 @@ export class Output {
    */
   failure(error: unknown, document?: Record<string, unknown>): number {
     const failure = toHotelError(error, this.server);
+    if (Output.silenced) return EXIT[failure.code];
+    return this.render(failure, document);
+  }
+
+  /** The one report of an interruption, printed even though output is silenced. */
+  interruption(error: HotelError): void {
+    this.render(error);
+  }
+
+  private render(failure: HotelError, document?: Record<string, unknown>): number {
     const message = redactSecrets(oneLine(failure.message));
     const code = EXIT[failure.code];
     if (this.json) {
