@@ -28,11 +28,29 @@ export async function runCleanups(): Promise<void> {
 
 export const interrupted = (): boolean => interruption !== undefined;
 
+let deferred: ((signal: "SIGINT" | "SIGTERM") => void) | undefined;
+
+/**
+ * For a command that stops gracefully on its own (`serve`): while `handler`
+ * is set, SIGINT/SIGTERM go to it instead of abandoning the work. Returns a
+ * function that restores the default.
+ */
+export function deferSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void {
+  deferred = handler;
+  return () => {
+    if (deferred === handler) deferred = undefined;
+  };
+}
+
 /** Installs the handlers once; `report` renders the interruption before exit. */
 export function handleSignals(report: (error: HotelError, code: number) => void): void {
   onInterrupt = report;
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     process.on(signal, () => {
+      if (deferred) {
+        deferred(signal);
+        return;
+      }
       if (interruption) {
         // A second Ctrl-C while cleaning up: give up waiting.
         process.exit(interruption.code);
