@@ -102,7 +102,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     async close() {
       if (closed) return;
       closed = true;
-      await cancelQueries([...busy], clientConfig);
+      await cancelQueries([...busy], clientConfig, (client) => busy.has(client));
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       await release();
@@ -115,7 +115,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
  * that an interrupted command rolls back now rather than when its lock wait
  * ends, then closes them.
  */
-async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig): Promise<void> {
+async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, stillBusy: (client: pg.ClientBase) => boolean): Promise<void> {
   const pids = clients.map((client) => (client as pg.ClientBase & { processID?: number }).processID).filter((pid): pid is number => typeof pid === "number");
   if (pids.length > 0) {
     const admin = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
@@ -130,8 +130,14 @@ async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig):
     }
   }
   for (const client of clients) {
-    if ("release" in client && typeof client.release === "function") (client as pg.PoolClient).release(true);
-    else await (client as pg.Client).end().catch(() => undefined);
+    // The cancelled query may have handed its client back meanwhile.
+    if (!stillBusy(client)) continue;
+    try {
+      if ("release" in client && typeof client.release === "function") (client as pg.PoolClient).release(true);
+      else await (client as pg.Client).end();
+    } catch {
+      // Already released or ended by its owner: nothing left to close.
+    }
   }
 }
 
