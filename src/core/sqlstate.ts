@@ -19,6 +19,7 @@ export const SQLSTATE = {
   undefinedFunction: "42883",
   invalidParameter: "22023",
   insufficientPrivilege: "42501",
+  tooManyConnections: "53300",
 } as const;
 
 type Bag = Record<string, unknown>;
@@ -92,7 +93,12 @@ export function isRetryableConflict(error: unknown): boolean {
 /** Waiting ran out: a lock, a statement or an interactive transaction took too long. */
 export function isTimeout(error: unknown): boolean {
   const state = sqlStateOf(error);
-  return state === SQLSTATE.lockNotAvailable || state === SQLSTATE.queryCanceled || prismaCodeOf(error) === "P2028";
+  return (
+    state === SQLSTATE.lockNotAvailable ||
+    state === SQLSTATE.queryCanceled ||
+    state === SQLSTATE.tooManyConnections ||
+    prismaCodeOf(error) === "P2028"
+  );
 }
 
 /**
