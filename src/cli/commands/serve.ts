@@ -1,0 +1,182 @@
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Command } from "commander";
+import { HotelError } from "../../core/errors.js";
+import { parseCount } from "../../core/dates.js";
+import { redactSecrets } from "../../db/url.js";
+import { createBookingServer, type RequestLogEntry } from "../../http/server.js";
+import { stopAccepting, type Shutdown } from "../../http/shutdown.js";
+import type { Database } from "../../db/database.js";
+import { createContext, type Context } from "../context.js";
+import { deferSignals } from "../lifecycle.js";
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+}
+
+/** Enough connections for `ab -c 20`: each booking holds one while it waits for its night locks. */
+export const SERVE_POOL_SIZE = 20;
+
+/** How long a forced stop still waits for the pool to close. */
+const FORCED_CLOSE_MS = 1500;
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+/**
+ * `hotel serve`. Runs until SIGINT or SIGTERM, then stops gracefully: no new
+ * connections, requests in flight finish with their real response, the pool
+ * closes (and with it the embedded server, when this was its last user). A
+ * graceful stop is the server's normal end, so it exits 0; a second signal
+ * cuts the remaining requests and exits 130/143 as CLI.md's interruptions do.
+ */
+export async function run(flags: ServeFlags, command: Command): Promise<number> {
+  const ctx = createContext(command);
+  const host = (flags.host ?? "127.0.0.1").trim();
+  if (host === "") throw new HotelError("USAGE", "--host must not be empty");
+  const port = parseCount(flags.port ?? "3000", "--port", 0, 65_535);
+  const lockTimeoutMs = ctx.lockTimeoutMs();
+  const db = await ctx.database({ poolSize: SERVE_POOL_SIZE });
+
+  // From here on the signals are ours: the first starts the graceful stop, a
+  // second cuts it short. Taken before the startup line, which tells a
+  // supervisor (or a test) that signals are now safe to send.
+  const stop = new StopControl();
+  const restoreSignals = deferSignals((signal) => stop.signal(signal));
+  try {
+    return await serveUntilStopped(ctx, db, { host, port, lockTimeoutMs }, stop);
+  } finally {
+    restoreSignals();
+  }
+}
+
+/** The first signal asks for a graceful stop; any later one forces it. */
+class StopControl {
+  readonly requested: Promise<StopSignal>;
+  /** Resolves on a second signal: stop waiting for anything. */
+  readonly forced: Promise<void>;
+  forcedBy?: StopSignal;
+  private request: (signal: StopSignal) => void = () => undefined;
+  private force: () => void = () => undefined;
+  private shutdown?: Shutdown;
+  private first?: StopSignal;
+
+  constructor() {
+    this.requested = new Promise((resolve) => (this.request = resolve));
+    this.forced = new Promise((resolve) => (this.force = resolve));
+  }
+
+  signal(signal: StopSignal): void {
+    if (this.first === undefined) {
+      this.first = signal;
+      this.request(signal);
+    } else {
+      this.forcedBy = signal;
+      this.shutdown?.force();
+      this.force();
+    }
+  }
+
+  stopping(shutdown: Shutdown): void {
+    this.shutdown = shutdown;
+    if (this.forcedBy) shutdown.force();
+  }
+}
+
+async function serveUntilStopped(
+  ctx: Context,
+  db: Database,
+  options: { host: string; port: number; lockTimeoutMs: number },
+  stop: StopControl,
+): Promise<number> {
+  const { lockTimeoutMs } = options;
+  const server = createBookingServer({ prisma: db.prisma, lockTimeoutMs, log: requestLogger(ctx) });
+  let inFlight = 0;
+  server.on("request", (_req, res) => {
+    inFlight++;
+    res.once("close", () => inFlight--);
+  });
+  await listen(server, options.host, options.port);
+  // Accept failures (EMFILE ...) after start-up: report them, keep serving.
+  server.on("error", (error) => process.stderr.write(`hotel serve: warning: ${error.message}\n`));
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  ctx.out.essential(
+    { event: "listening", url, host: address.address, port: address.port, database: db.server, lockTimeoutMs, pid: process.pid },
+    `hotel serve: listening on ${url} (database: ${db.server}; POST ${url}/api/bookings; Ctrl-C to stop)`,
+  );
+  if (!isLoopback(address.address)) {
+    ctx.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
+  }
+
+  const signal = await stop.requested;
+  // Long enough for a booking that is waiting for its night locks to finish.
+  const graceMs = Math.max(3000, lockTimeoutMs + 2000);
+  const shutdown = stopAccepting(server, graceMs);
+  stop.stopping(shutdown);
+  lifecycleLine(
+    ctx,
+    { event: "stopping", signal, inFlight, graceMs },
+    `hotel serve: ${signal}: no new connections; finishing ${inFlight} request(s) in flight (at most ${graceMs} ms)`,
+  );
+  const { forced } = await shutdown.done;
+  // Closes the pool (cancelling any query whose request was cut off) and stops
+  // the embedded server when this was its last user; after a second signal it
+  // gets a moment, not forever. The server has stopped either way, so a
+  // failure here is worth a line, not a failed exit.
+  const closing = db.close().catch((error: unknown) => {
+    process.stderr.write(`hotel serve: warning: closing the database failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+  });
+  await Promise.race([closing, stop.forced.then(() => sleep(FORCED_CLOSE_MS))]);
+  lifecycleLine(ctx, { event: "stopped", forced }, `hotel serve: stopped${forced ? " (requests still in flight were cut off)" : ""}`);
+  return stop.forcedBy ? SIGNAL_EXIT[stop.forcedBy] : 0;
+}
+
+function listen(server: ReturnType<typeof createBookingServer>, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `${host}:${port}`;
+      const reason =
+        error.code === "EADDRINUSE"
+          ? `${where} is already in use (another \`hotel serve\`?): choose another --port`
+          : error.code === "EACCES"
+            ? `no permission to listen on ${where} (ports below 1024 need privileges): choose another --port`
+            : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND" || error.code === "EAI_AGAIN"
+              ? `${host} is not an address of this machine: check --host`
+              : `cannot listen on ${where}: ${error.message}`;
+      reject(new HotelError("CONFIG", reason, { cause: error }));
+    };
+    server.once("error", onError);
+    server.listen({ host, port }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+const isLoopback = (address: string): boolean => address === "::1" || address.startsWith("127.") || address === "::ffff:127.0.0.1";
+
+/** With --json every request is a JSON line on stdout; otherwise one human line, on a TTY only. */
+function requestLogger(ctx: Context): (entry: RequestLogEntry) => void {
+  const { out } = ctx;
+  const human = !out.json && !out.quiet && process.stdout.isTTY === true;
+  return (entry) => {
+    if (out.json) {
+      process.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
+      return;
+    }
+    if (human) {
+      const paint = entry.status >= 500 ? out.color.red : entry.status >= 400 ? out.color.yellow : out.color.green;
+      const what = [entry.code, entry.bookingId === undefined ? undefined : `#${entry.bookingId}`, entry.replayed ? "(replayed)" : undefined].filter(Boolean).join(" ");
+      process.stdout.write(`${entry.time} ${entry.method} ${entry.path} ${paint(String(entry.status))} ${entry.durationMs}ms${what ? ` ${what}` : ""}\n`);
+    }
+    // Whatever the terminal, an operator needs to see why a request failed on our side.
+    if (entry.detail) process.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
+  };
+}
+
+function lifecycleLine(ctx: Context, document: Record<string, unknown>, human: string): void {
+  if (ctx.out.json) process.stdout.write(`${JSON.stringify(document)}\n`);
+  else ctx.out.note(human);
+}
