@@ -59,14 +59,20 @@ export function localMigrations(dir = migrationsDir()): LocalMigration[] {
     });
 }
 
+/**
+ * The ledger of the current schema only: with a search_path such as
+ * "scratch, public" an unqualified name could find another schema's ledger
+ * and report that schema's migrations as applied here.
+ */
 async function ledger(client: pg.ClientBase): Promise<LedgerRow[]> {
-  const exists = await client.query<{ present: boolean }>(
-    `SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`,
+  const found = await client.query<{ ledger: string | null }>(
+    `SELECT to_regclass(format('%I._prisma_migrations', current_schema()))::text AS ledger`,
   );
-  if (!exists.rows[0]?.present) return [];
+  const table = found.rows[0]?.ledger;
+  if (!table) return [];
   const result = await client.query<LedgerRow>(
     `SELECT migration_name, checksum, finished_at, rolled_back_at
-       FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY started_at`,
+       FROM ${table} WHERE rolled_back_at IS NULL ORDER BY started_at`,
   );
   return result.rows;
 }
