@@ -66,7 +66,8 @@ export class Output {
     const colorAllowed =
       options.color !== false && !this.json && env.NO_COLOR === undefined && env.TERM !== "dumb" && streams.stdout.isTTY === true;
     this.color = new Chalk({ level: colorAllowed ? 1 : 0 });
-    this.interactive = streams.stderr.isTTY === true && !this.json && !this.quiet;
+    // A terminal of zero width (some CI ptys) makes ora's redraw loop forever.
+    this.interactive = streams.stderr.isTTY === true && (streams.stderr.columns ?? 0) > 0 && !this.json && !this.quiet;
   }
 
   /** A successful result: the JSON document, or the human text (unless --quiet). */
