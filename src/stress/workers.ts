@@ -1,0 +1,252 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { type ErrorCode, HotelError, invalidInput } from "../core/errors.js";
+import { openDatabase } from "../db/database.js";
+import { redactSecrets } from "../db/url.js";
+import { SCENARIOS, STRATEGIES, type StressConfig } from "./config.js";
+import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
+import type { OutcomeCode, RequestResult } from "./results.js";
+import { isScratchName } from "./scratch.js";
+
+/**
+ * `--workers P`: the load split over P OS processes, each with its own
+ * connections, to show the locks hold between clients and not only inside
+ * one pool. The parent owns the scratch schema; each worker runs requests
+ * k, k+P, k+2P... and streams one line per finished request (NDJSON) to its
+ * stdout. Workers warm up, say they are ready, and start together on "go",
+ * so their loads overlap. The database URL travels in the environment, never
+ * in argv (where `ps` would show it).
+ */
+
+export const WORKER_URL_ENV = "HOTEL_STRESS_DATABASE_URL";
+/** Bookings may start up to this much "later" in another process's clock and still count as visible. */
+export const CROSS_PROCESS_CLOCK_SLACK_MS = 2;
+
+export type WorkerConfig = Pick<StressConfig, "n" | "scenario" | "strategy" | "tiers" | "checkIn" | "nights" | "seed" | "lockTimeoutMs">;
+
+export interface WorkerPlan {
+  schema: string;
+  worker: number;
+  workers: number;
+  concurrency: number;
+  config: WorkerConfig;
+}
+
+/** How to start a worker process: the same CLI, command `stress-worker <plan>`. */
+export interface WorkerLauncher {
+  command: string;
+  args(planJson: string): string[];
+}
+
+/** Request indices of one worker: k, k+P, ... below n. */
+export const workerShare = (plan: Pick<WorkerPlan, "worker" | "workers"> & { n: number }): number =>
+  plan.worker >= plan.n ? 0 : Math.ceil((plan.n - plan.worker) / plan.workers);
+
+type Line = [number, number, number, number, number | null, string?];
+
+export function encodeResult(result: RequestResult): string {
+  const line: Line = [result.index, result.outcome, result.startedAt, result.endedAt, Number.isFinite(result.lockWaitMs) ? result.lockWaitMs : null];
+  if (result.message !== undefined) line.push(result.message);
+  return JSON.stringify(line);
+}
+
+function decodeResult(line: Line): RequestResult {
+  const [index, outcome, startedAt, endedAt, lockWaitMs, message] = line;
+  return { index, outcome: outcome as OutcomeCode, startedAt, endedAt, lockWaitMs: lockWaitMs ?? Number.NaN, ...(message === undefined ? {} : { message }) };
+}
+
+// ---------------------------------------------------------------- parent side
+
+export interface WorkerPool {
+  /** Resolves when every worker has finished and reported all its requests. */
+  finished: Promise<void>;
+  /** Stops every worker still running (SIGTERM, then SIGKILL). */
+  stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  launcher: WorkerLauncher;
+  databaseUrl: string;
+  plans: WorkerPlan[];
+  onResult(result: RequestResult): void;
+  onReady?(): void;
+}
+
+export function launchWorkers(options: LaunchOptions): WorkerPool {
+  const children: ChildProcess[] = [];
+  const exits: Promise<void>[] = [];
+  const readies: Promise<void>[] = [];
+  for (const plan of options.plans) {
+    const child = spawn(options.launcher.command, options.launcher.args(JSON.stringify(plan)), {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, [WORKER_URL_ENV]: options.databaseUrl, NO_COLOR: "1" },
+    });
+    children.push(child);
+    // A worker that dies turns writes to its stdin into EPIPE: its exit is reported below instead.
+    child.stdin?.on("error", () => undefined);
+    const expected = workerShare({ ...plan, n: plan.config.n });
+    let reported = 0;
+    let done = false;
+    let stderr = "";
+    let protocolError: Error | undefined;
+    let workerError: HotelError | undefined;
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-2000);
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity }).on("line", (text) => {
+      if (text === "") return;
+      try {
+        const message = JSON.parse(text) as Line | { ready?: boolean; done?: number; error?: { code?: string; message?: string } };
+        if (Array.isArray(message)) {
+          options.onResult(decodeResult(message));
+          reported++;
+        } else if (message.error) {
+          workerError ??= errorFromWorker(plan, message.error);
+        } else if (message.ready) {
+          markReady();
+        } else if (typeof message.done === "number") {
+          done = message.done === reported;
+        }
+      } catch (error) {
+        protocolError ??= error instanceof Error ? error : new Error(String(error));
+        child.kill("SIGTERM");
+      }
+    });
+    const exited = new Promise<void>((resolve, reject) => {
+      child.on("error", (error) => reject(new HotelError("INTERNAL", `cannot start stress worker ${plan.worker + 1}: ${error.message}`, { cause: error })));
+      child.on("close", (code, signal) => {
+        if (code === 0 && done && reported === expected && !protocolError) return resolve();
+        if (workerError) return reject(workerError);
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const why = protocolError ? `: ${protocolError.message}` : lastLine(stderr) ? `: ${lastLine(stderr)}` : "";
+        // Killed by a signal (Ctrl-C, an OOM killer, an operator): the run was interrupted, not a bug.
+        const failure = signal ? "INTERRUPTED" : "INTERNAL";
+        reject(new HotelError(failure, redactSecrets(`stress worker ${plan.worker + 1} of ${plan.workers} ${how} after ${reported} of ${expected} requests${why}`)));
+      });
+    });
+    exits.push(exited);
+    // A worker that dies before it is ready must not leave the others waiting for "go".
+    readies.push(Promise.race([ready, exited.then(() => Promise.reject(new HotelError("INTERNAL", `stress worker ${plan.worker + 1} ended before it was ready`)))]));
+  }
+  const finished = (async () => {
+    await Promise.all(readies);
+    options.onReady?.();
+    for (const child of children) child.stdin?.write("go\n");
+    await Promise.all(exits);
+  })();
+  finished.catch(() => undefined);
+  return {
+    finished,
+    async stop() {
+      await Promise.all(children.map((child) => stopChild(child)));
+    },
+  };
+}
+
+/** Codes a worker may report; anything else is a bug. */
+const WORKER_ERROR_CODES = new Set<ErrorCode>(["USAGE", "INVALID_INPUT", "NOT_FOUND", "BUSY", "DB_UNAVAILABLE", "CONFIG", "MIGRATION", "INTERRUPTED", "INTERNAL"]);
+
+function errorFromWorker(plan: WorkerPlan, error: { code?: string; message?: string }): HotelError {
+  const code = WORKER_ERROR_CODES.has(error.code as ErrorCode) ? (error.code as ErrorCode) : "INTERNAL";
+  return new HotelError(code, redactSecrets(`stress worker ${plan.worker + 1} of ${plan.workers}: ${error.message ?? "failed"}`));
+}
+
+/** The line a failing worker writes before it exits, so the parent can report the real cause. */
+export const encodeWorkerError = (error: HotelError): string => JSON.stringify({ error: { code: error.code, message: error.message } });
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() ?? "";
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** Splits the run's concurrency over the workers (it is at least one each). */
+export function workerPlans(config: StressConfig, schema: string, concurrency: number): WorkerPlan[] {
+  const { n, scenario, strategy, tiers, checkIn, nights, seed, lockTimeoutMs } = config;
+  return Array.from({ length: config.workers }, (_, worker) => ({
+    schema,
+    worker,
+    workers: config.workers,
+    concurrency: Math.max(1, Math.floor(concurrency / config.workers) + (worker < concurrency % config.workers ? 1 : 0)),
+    config: { n, scenario, strategy, tiers, checkIn, nights, seed, lockTimeoutMs },
+  }));
+}
+
+// ---------------------------------------------------------------- worker side
+
+export function parseWorkerPlan(json: string): WorkerPlan {
+  let plan: WorkerPlan;
+  try {
+    plan = JSON.parse(json) as WorkerPlan;
+  } catch {
+    throw invalidInput("stress-worker: the plan is not JSON");
+  }
+  const ok =
+    typeof plan === "object" &&
+    plan !== null &&
+    typeof plan.schema === "string" &&
+    isScratchName(plan.schema) &&
+    Number.isInteger(plan.worker) &&
+    Number.isInteger(plan.workers) &&
+    plan.worker >= 0 &&
+    plan.worker < plan.workers &&
+    Number.isInteger(plan.concurrency) &&
+    plan.concurrency >= 1 &&
+    typeof plan.config === "object" &&
+    Number.isInteger(plan.config.n) &&
+    (SCENARIOS as readonly string[]).includes(plan.config.scenario) &&
+    (STRATEGIES as readonly string[]).includes(plan.config.strategy) &&
+    Array.isArray(plan.config.tiers) &&
+    plan.config.tiers.length > 0;
+  if (!ok) throw invalidInput("stress-worker: the plan is malformed (this command is run by `hotel stress --workers`)");
+  return plan;
+}
+
+export interface WorkerIo {
+  databaseUrl: string;
+  /** Writes one protocol line. */
+  write(line: string): void;
+  /** Resolves when the parent says "go". */
+  go: Promise<void>;
+  stopped(): boolean;
+  registerCleanup?(cleanup: () => Promise<void>): () => void;
+}
+
+/** One worker's run: open its own pool, warm it, wait for "go", run its share. */
+export async function runWorker(plan: WorkerPlan, io: WorkerIo): Promise<number> {
+  const db = await openDatabase({ databaseUrl: io.databaseUrl, schema: plan.schema, poolSize: plan.concurrency });
+  const unregister = io.registerCleanup?.(() => db.close());
+  try {
+    const booker = bookerFor(plan.config.strategy, db.prisma, plan.config);
+    await warmUp(db.prisma, plan.concurrency);
+    io.write(JSON.stringify({ ready: true }));
+    await io.go;
+    const count = workerShare({ ...plan, n: plan.config.n });
+    let sent = 0;
+    await fireRequests({
+      count,
+      indexAt: (k) => plan.worker + k * plan.workers,
+      concurrency: plan.concurrency,
+      run: (index) => attempt(booker, plan.config, index),
+      onResult: (result) => {
+        io.write(encodeResult(result));
+        sent++;
+      },
+      stopped: io.stopped,
+    });
+    io.write(JSON.stringify({ done: sent }));
+    return sent;
+  } finally {
+    unregister?.();
+    await db.close();
+  }
+}

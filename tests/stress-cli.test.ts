@@ -1,0 +1,235 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
+import { createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+
+// `hotel stress` end to end: the built CLI spawned as ops would run it,
+// against this file's own database (so no other file sees its scratch schemas).
+
+let testDb: TestDatabase;
+/** The same database with a password in the URL (the server trusts it): it must never be printed. */
+let urlWithPassword: string;
+const PASSWORD = "pw-s3cret-never-printed";
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  const url = new URL(testDb.url);
+  url.password = PASSWORD;
+  urlWithPassword = url.toString();
+  // Live data that stress must never touch.
+  await createTier(testDb, "standard", 2, "LIVE");
+  await testDb.query(`INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) SELECT id, tier_id, 'Live Guest', '2031-01-01', '2031-01-03' FROM suites WHERE number = 'LIVE001'`);
+});
+afterAll(async () => testDb?.drop());
+
+const stress = (args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> =>
+  runCli(["stress", ...args, "--database-url", urlWithPassword], { timeoutMs: options.timeoutMs ?? 50_000 });
+
+const scratchSchemas = async (): Promise<string[]> =>
+  (await testDb.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'hotel\\_stress\\_%'`)).map((r) => r.name);
+
+const liveRows = (): Promise<unknown[]> => testDb.query(`SELECT id, suite_id, guest_name, check_in, check_out, status FROM bookings ORDER BY id`);
+
+interface Report {
+  requested: number;
+  accepted: number;
+  refused: number;
+  failed: number;
+  errors: number;
+  strategy: string;
+  scenario: string;
+  capacity: number;
+  workers: number;
+  refusedBy: { noAvailability: number; conflict: number };
+  latencyMs: Record<"p50" | "p90" | "p95" | "p99" | "max", number>;
+  lockWaitMs: Record<"p50" | "p95" | "max", number>;
+  throughputPerSec: number;
+  invariants: { overbookedNights: number; doubleBookedSuites: number; unjustifiedRefusals: number; ok: boolean };
+  thresholds: { maxFailed?: { ok: boolean; actual: number }; maxP99Ms?: { ok: boolean; actual: number }; ok: boolean };
+  scratch: { schema: string; kept: boolean; inspect?: string[] };
+  ok: boolean;
+}
+
+function report(result: CliResult): Report {
+  expect(result.stdout.trim().split("\n"), result.stderr).toHaveLength(1);
+  return JSON.parse(result.stdout) as Report;
+}
+
+function expectNoSecrets(result: CliResult): void {
+  expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+}
+
+const HOLDS = { overbookedNights: 0, doubleBookedSuites: 0, unjustifiedRefusals: 0, ok: true };
+
+describe("hotel stress (spawned)", () => {
+  it.each([
+    ["same-dates", 10],
+    ["overlapping", undefined],
+    ["mixed-tiers", 30],
+  ] as const)("%s: every invariant holds, exit 0, scratch schema removed, live bookings untouched", async (scenario, expectedAccepted) => {
+    const before = await liveRows();
+    const result = await stress(["--n", "60", "--concurrency", "12", "--scenario", scenario, "--seed", "5", "--json"]);
+    expectNoSecrets(result);
+    expect(result.code, result.stderr).toBe(0);
+    const r = report(result);
+    expect(r).toMatchObject({ requested: 60, failed: 0, errors: 0, strategy: "locked", scenario, capacity: 10, invariants: HOLDS, ok: true });
+    expect(r.accepted + r.refused).toBe(60);
+    if (expectedAccepted !== undefined) expect(r.accepted).toBe(expectedAccepted);
+    else expect(r.accepted).toBeGreaterThan(10);
+    expect(r.refusedBy).toEqual({ noAvailability: r.refused, conflict: 0 });
+    for (const key of ["p50", "p90", "p95", "p99", "max"] as const) expect(r.latencyMs[key]).toBeGreaterThan(0);
+    expect(r.latencyMs.p50).toBeLessThanOrEqual(r.latencyMs.p99);
+    expect(r.throughputPerSec).toBeGreaterThan(0);
+    expect(Object.keys(r.lockWaitMs).sort()).toEqual(["max", "p50", "p95"]);
+    expect(await scratchSchemas()).toEqual([]);
+    expect(await liveRows()).toEqual(before);
+  });
+
+  it("--workers 3 splits the load over processes and still accepts exactly the capacity", async () => {
+    const result = await stress(["--n", "90", "--workers", "3", "--concurrency", "15", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(report(result)).toMatchObject({ requested: 90, accepted: 10, refused: 80, failed: 0, errors: 0, workers: 3, invariants: HOLDS });
+    expect(await scratchSchemas()).toEqual([]);
+  });
+
+  it("--strategy seed runs the seed's design and reports honestly what it refused", async () => {
+    const result = await stress(["--n", "20", "--strategy", "seed", "--json"]);
+    const r = report(result);
+    // Serialization conflicts: far fewer than the 10 suites get booked, and
+    // every such refusal is counted as unjustified, so the run fails.
+    expect(r.strategy).toBe("seed");
+    expect(r.accepted).toBeLessThan(10);
+    expect(r.refusedBy.conflict).toBeGreaterThan(0);
+    expect(r.invariants).toMatchObject({ overbookedNights: 0, doubleBookedSuites: 0, ok: false });
+    expect(r.invariants.unjustifiedRefusals).toBeGreaterThan(0);
+    expect(result.code).toBe(1);
+    expect(await scratchSchemas()).toEqual([]);
+  });
+
+  it("prints a plain summary without colour when stdout is not a terminal", async () => {
+    const result = await stress(["--n", "20"]);
+    expect(result.code, result.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(result.stdout + result.stderr).not.toMatch(/\u001b\[/);
+    expect(result.stdout).toMatch(/^201\s+accepted\s+10$/m);
+    expect(result.stdout).toMatch(/^409\s+refused .*\s10$/m);
+    expect(result.stdout).toMatch(/^503\s+failed .*\s0$/m);
+    expect(result.stdout).toContain("Invariants: all hold");
+    expect(result.stdout).toMatch(/^overbooked tier-nights\s+0$/m);
+  });
+
+  it("a missed --max-p99 threshold exits 1 although every invariant holds", async () => {
+    const result = await stress(["--n", "20", "--max-p99", "0.001", "--max-failed", "0", "--json"]);
+    const r = report(result);
+    expect(result.code).toBe(1);
+    expect(r.invariants.ok).toBe(true);
+    expect(r.thresholds).toMatchObject({ maxFailed: { ok: true, actual: 0 }, maxP99Ms: { ok: false }, ok: false });
+  });
+
+  it("--keep keeps the scratch schema and says how to inspect it, without the password", async () => {
+    const result = await stress(["--n", "20", "--keep"]);
+    expectNoSecrets(result);
+    expect(result.code, result.stderr).toBe(0);
+    const [schema] = await scratchSchemas();
+    expect(schema).toMatch(/^hotel_stress_[0-9a-f]{12}$/);
+    try {
+      expect(result.stdout).toContain(`Scratch schema kept: ${schema}`);
+      expect(result.stdout).toContain(`search_path=${schema}`);
+      expect(result.stdout).toContain(`DROP SCHEMA "${schema}" CASCADE`);
+      expect(await testDb.query(`SELECT count(*)::int AS n FROM "${schema}".bookings WHERE status = 'confirmed'`)).toEqual([{ n: 10 }]);
+    } finally {
+      await testDb.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
+  it.each([
+    ["--n 0", ["--n", "0"]],
+    ["--n -3", ["--n", "-3"]],
+    ["--n abc", ["--n", "abc"]],
+    ["--workers above --n", ["--n", "3", "--workers", "5"]],
+    ["a bad --check-in", ["--check-in", "2031-13-01"]],
+  ])("%s exits 65 with one line and creates nothing", async (_label, args) => {
+    const human = await stress(args);
+    expect(human.code).toBe(65);
+    expect(human.stdout).toBe("");
+    expect(human.stderr.trim().split("\n")).toHaveLength(1);
+    const json = await stress([...args, "--json"]);
+    expect(json.code).toBe(65);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: "INVALID_INPUT" } });
+    expect(await scratchSchemas()).toEqual([]);
+  });
+});
+
+describe("hotel stress interrupted", () => {
+  /** Starts a long run and resolves once its scratch schema exists and it is booking. */
+  async function startLongRun(args: string[]): Promise<{ pid: number; exit: Promise<CliResult> }> {
+    const child = spawn(process.execPath, [BIN, "stress", "--n", "20000", ...args, "--json", "--database-url", urlWithPassword], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = new Promise<CliResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+    for (let i = 0; i < 200; i++) {
+      const [schema] = await scratchSchemas();
+      if (schema) {
+        const booked = await testDb.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".bookings`).catch(() => [{ n: 0 }]);
+        if ((booked[0]?.n ?? 0) > 0) return { pid: child.pid as number, exit };
+      }
+      await sleep(50);
+    }
+    child.kill("SIGKILL");
+    throw new Error(`the stress run never started booking: ${stderr}`);
+  }
+
+  it("Ctrl-C (SIGINT) exits 130 and removes the scratch schema and its sessions", async () => {
+    const run = await startLongRun([]);
+    process.kill(run.pid, "SIGINT");
+    const result = await run.exit;
+    expect(result.code).toBe(130);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "INTERRUPTED" } });
+    expect(await scratchSchemas()).toEqual([]);
+    expect(await testDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'hotel\\_stress\\_%'`)).toEqual([{ n: 0 }]);
+  });
+
+  it("a worker process killed mid-run fails the run, stops the other workers and removes the scratch schema", async () => {
+    const run = await startLongRun(["--workers", "2", "--concurrency", "8"]);
+    const workers = childrenOf(run.pid);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0] as number, "SIGKILL");
+    const result = await run.exit;
+    expect(result.code).toBe(130);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "INTERRUPTED", message: expect.stringContaining("SIGKILL") } });
+    expect(await scratchSchemas()).toEqual([]);
+    expect(workers.filter(isAlive)).toEqual([]);
+  });
+});
+
+/** Child pids of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return children;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
