@@ -2,9 +2,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
 import type { Database } from "../src/db/database.js";
-import { withDatabase } from "../src/db/url.js";
 import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
-import { createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 
 let db: TestDatabase;
 let app: Database;
@@ -140,18 +139,18 @@ describe("bounded retries of serialization failures and deadlocks", () => {
     const before = await bookingsOf("flaky");
     const result = await book(app.prisma, { tier: "flaky", guestName: "flaky forever", checkIn: "2031-02-03", checkOut: "2031-02-04" }, { maxAttempts: 4 });
     expect(result).toMatchObject({ outcome: "refused", status: 409, code: "CONFLICT", message: "Booking conflict, please retry", attempts: 4 });
-    const secretUrl = withDatabase(db.url.replace("postgres@", "postgres:hunter2-secret@"), db.name);
+    const { url: secretUrl, secret } = urlWithSecret(db.url, "hunter2-secret");
     const cli = await runCli(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-03", "--nights", "1", "--guest", "flaky cli", "--verbose"]);
     expect(cli.code).toBe(3);
     expect(cli.stderr).toMatch(/attempt 1 failed with SQLSTATE 40P01; retrying in \d+ ms/);
     expect(cli.stderr).toMatch(/Booking conflict, please retry/);
-    expect(cli.stderr + cli.stdout).not.toContain("hunter2-secret");
+    expect(cli.stderr + cli.stdout).not.toContain(secret);
     expect(await bookingsOf("flaky")).toBe(before);
     await plan("40001", 0);
     const verbose = await runCli(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-05", "--nights", "1", "--guest", "flaky ok", "--verbose"]);
     expect(verbose.code).toBe(0);
     expect(verbose.stderr).toMatch(/lock wait \d+\.\d+ ms over 1 attempt/);
-    expect(verbose.stderr).not.toContain("hunter2-secret");
+    expect(verbose.stderr).not.toContain(secret);
   });
 });
 

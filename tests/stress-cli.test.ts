@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
-import { createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 
 // `hotel stress` end to end: the built CLI spawned as ops would run it,
 // against this file's own database (so no other file sees its scratch schemas).
@@ -11,13 +11,11 @@ import { createTestDatabase, createTier, type TestDatabase } from "./support/db.
 let testDb: TestDatabase;
 /** The same database with a password in the URL (the server trusts it): it must never be printed. */
 let urlWithPassword: string;
-const PASSWORD = "pw-s3cret-never-printed";
+let password: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  const url = new URL(testDb.url);
-  url.password = PASSWORD;
-  urlWithPassword = url.toString();
+  ({ url: urlWithPassword, secret: password } = urlWithSecret(testDb.url));
   // Live data that stress must never touch.
   await createTier(testDb, "standard", 2, "LIVE");
   await testDb.query(`INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) SELECT id, tier_id, 'Live Guest', '2031-01-01', '2031-01-03' FROM suites WHERE number = 'LIVE001'`);
@@ -58,7 +56,7 @@ function report(result: CliResult): Report {
 }
 
 function expectNoSecrets(result: CliResult): void {
-  expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+  expect(result.stdout + result.stderr).not.toContain(password);
 }
 
 const HOLDS = { overbookedNights: 0, doubleBookedSuites: 0, unjustifiedRefusals: 0, ok: true };

@@ -88,3 +88,14 @@ export async function bookedPerNight(db: TestDatabase, tier: string): Promise<Re
   );
   return Object.fromEntries(rows.map((row) => [row.night, row.booked]));
 }
+
+/**
+ * The URL with a password in it, and that password, for proving a password
+ * is never printed: the server's own when it has one (the embedded default),
+ * else a made-up one, which trust authentication ignores.
+ */
+export function urlWithSecret(raw: string, madeUp = "pw-s3cret-never-printed"): { url: string; secret: string } {
+  const url = new URL(raw);
+  if (url.password === "") url.password = madeUp;
+  return { url: url.toString(), secret: decodeURIComponent(url.password) };
+}
