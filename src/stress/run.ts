@@ -5,7 +5,17 @@ import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
 import { audit, type AuditRefusal } from "./oracle.js";
 import { buildReport, type StressReport } from "./report.js";
 import { OUTCOME, ResultLog, type Progress, type RequestResult } from "./results.js";
-import { createInventory, createScratchSchema, dropScratchSchema, endSessions, freeConnections, newScratchName, readFinalRows } from "./scratch.js";
+import {
+  createInventory,
+  createScratchSchema,
+  dropScratchSchema,
+  endSessions,
+  freeConnections,
+  markKept,
+  newScratchName,
+  readFinalRows,
+  sweepAbandonedScratchSchemas,
+} from "./scratch.js";
 import { CROSS_PROCESS_CLOCK_SLACK_MS, launchWorkers, workerPlans, type WorkerLauncher, type WorkerPool } from "./workers.js";
 
 /**
@@ -48,12 +58,15 @@ export async function runStress(config: StressConfig, env: StressEnvironment): P
       if (schemaMayExist) await endSessions(env.baseUrl, schema).catch(() => undefined);
       await db?.close();
       if (schemaMayExist && !config.keep) await dropScratchSchema(env.baseUrl, schema);
+      if (schemaMayExist && config.keep) await markKept(env.baseUrl, schema);
     })());
   const unregister = env.registerCleanup?.(teardown);
 
   let report: StressReport;
   try {
     env.onPhase?.("preparing");
+    const swept = await sweepAbandonedScratchSchemas(env.baseUrl);
+    if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
     const free = await freeConnections(env.baseUrl);
     const concurrency = Math.min(config.concurrency, free);
     if (concurrency < config.workers) {

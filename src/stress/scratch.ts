@@ -73,7 +73,10 @@ export async function createScratchSchema(baseUrl: string, name: string): Promis
   const scratch: ScratchSchema = { name, applicationName: name, databaseUrl, url: sessionUrl(databaseUrl, name) };
   await withPg(baseUrl, async (client) => {
     await client.query("CREATE EXTENSION IF NOT EXISTS btree_gist");
+    await client.query("BEGIN");
     await client.query(`CREATE SCHEMA "${name}"`);
+    await client.query(`COMMENT ON SCHEMA "${name}" IS '${SCRATCH_COMMENT} ${new Date().toISOString()}'`);
+    await client.query("COMMIT");
   });
   await withPg(scratch.url, async (client) => {
     const [row] = (await client.query<{ schema: string }>("SELECT current_schema() AS schema")).rows;
@@ -82,6 +85,42 @@ export async function createScratchSchema(baseUrl: string, name: string): Promis
   });
   return scratch;
 }
+
+/** Marks a scratch schema as kept on purpose, so no later sweep removes it. */
+export async function markKept(baseUrl: string, name: string): Promise<void> {
+  if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to mark "${name}": not a scratch schema`);
+  await withPg(baseUrl, (client) => client.query(`COMMENT ON SCHEMA "${name}" IS 'hotel stress scratch schema, kept by --keep'`));
+}
+
+/**
+ * Drops the scratch schemas of runs that died without cleaning up (SIGKILL,
+ * power loss): created over ABANDONED_AFTER ago, not kept, and with no
+ * session of their run still connected. A live run always has sessions, and
+ * the age guard covers the moment between creating a schema and connecting.
+ */
+export async function sweepAbandonedScratchSchemas(baseUrl: string): Promise<string[]> {
+  return withPg(baseUrl, async (client) => {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT n.nspname AS name
+         FROM pg_namespace n
+        WHERE n.nspname LIKE 'hotel\\_stress\\_%'
+          AND obj_description(n.oid, 'pg_namespace') LIKE $1 || ' %'
+          AND substring(obj_description(n.oid, 'pg_namespace') FROM length($1) + 2)::timestamptz < now() - $2::interval
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = n.nspname)`,
+      [SCRATCH_COMMENT, ABANDONED_AFTER],
+    );
+    const dropped: string[] = [];
+    for (const { name } of rows) {
+      if (!isScratchName(name)) continue;
+      await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+      dropped.push(name);
+    }
+    return dropped;
+  });
+}
+
+const SCRATCH_COMMENT = "hotel stress scratch schema, created";
+const ABANDONED_AFTER = "10 minutes";
 
 /** The synthetic inventory: each tier with `capacity` active suites. */
 export async function createInventory(scratch: ScratchSchema, tiers: readonly TierPlan[]): Promise<void> {
