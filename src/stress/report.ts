@@ -16,14 +16,7 @@ export interface StressReport {
   latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number };
   throughputPerSec: number;
   lockWaitMs: { p50: number; p95: number; max: number };
-  invariants: {
-    overbookedNights: number;
-    doubleBookedSuites: number;
-    unjustifiedRefusals: number;
-    phantomBookings: number;
-    lostBookings: number;
-    ok: boolean;
-  };
+  invariants: Omit<AuditResult, "findings">;
   refusedBy: { noAvailability: number; conflict: number };
   errorMessages: { message: string; count: number }[];
   findings: AuditFinding[];
