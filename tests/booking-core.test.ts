@@ -169,6 +169,44 @@ describe("booking core: input and refusals", () => {
   });
 });
 
+describe("night counts behind the fast refusal", () => {
+  const counts = (tier: string) =>
+    testDb.query(
+      `SELECT to_char(n.night, 'YYYY-MM-DD') AS night, n.booked FROM tier_night_counts n JOIN tiers t ON t.id = n.tier_id WHERE t.name = $1 ORDER BY n.night`,
+      [tier],
+    );
+  const suiteCounts = (tier: string) =>
+    testDb.query(`SELECT c.active, c.inactive FROM tier_suite_counts c JOIN tiers t ON t.id = c.tier_id WHERE t.name = $1`, [tier]);
+
+  it("follow bookings, cancellations and disabled suites exactly, and never refuse a stay that fits", async () => {
+    const [first, second] = await createTier(testDb, "counted", 2, "CT");
+    const stay = { tier: "counted", checkIn: "2031-11-01", checkOut: "2031-11-03" };
+    const a = await book(db.prisma, { ...stay, guestName: "A" });
+    const b = await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "B" });
+    expect([a.outcome, b.outcome]).toEqual(["accepted", "accepted"]);
+    expect(await counts("counted")).toEqual([
+      { night: "2031-11-01", booked: 1 },
+      { night: "2031-11-02", booked: 2 },
+    ]);
+    expect((await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "Full" })).outcome).toBe("refused");
+
+    // Suite B out of service with its booking still on it: the count of the
+    // night (2) no longer says anything about the one active suite.
+    await testDb.query(`UPDATE suites SET active = false WHERE number = $1`, [second]);
+    expect(await suiteCounts("counted")).toEqual([{ active: 1, inactive: 1 }]);
+    if (a.outcome !== "accepted") throw new Error("unreachable");
+    await cancel(db.prisma, a.booking.id);
+    expect(await counts("counted")).toEqual([
+      { night: "2031-11-01", booked: 0 },
+      { night: "2031-11-02", booked: 1 },
+    ]);
+    const fits = await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "Fits" });
+    expect(fits).toMatchObject({ outcome: "accepted", booking: { suite: first } });
+    const { audit } = await import("../src/core/audit.js");
+    expect((await audit(db.prisma)).problems.filter((p) => p.kind === "count-drift")).toEqual([]);
+  });
+});
+
 describe("the schema's safety net", () => {
   it("the exclusion constraint refuses a direct double insert of one suite", async () => {
     await createTier(testDb, "net", 1, "N");
