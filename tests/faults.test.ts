@@ -339,13 +339,16 @@ describe("hotel check", () => {
       const bad = await audit("--json");
       expect(bad.code).toBe(1);
       const kinds = new Set(JSON.parse(bad.stdout).problems.map((p: { kind: string }) => p.kind));
-      expect(kinds).toEqual(new Set(["overbooked-night", "double-booked-suite", "booking-on-inactive-suite", "orphan-booking", "missing-safety-net"]));
+      expect(kinds).toEqual(
+        new Set(["overbooked-night", "double-booked-suite", "booking-on-inactive-suite", "orphan-booking", "missing-safety-net", "count-drift"]),
+      );
       const human = await audit();
       expect(human.code).toBe(1);
       expect(human.stdout).toMatch(/overbooked: audit on 2031-07-01 has 3 bookings for 1 active suites/);
       expect(human.stdout).toMatch(/double-booked: suite A001, bookings #\d+ and #\d+ overlap/);
       expect(human.stdout).toMatch(/orphan: booking #\d+: its suite does not exist/);
       expect(human.stdout).toMatch(/its tier differs from its suite's tier/);
+      expect(human.stdout).toMatch(/count drift: other, bookings on 2031-08-01: counted 0, actually 1/);
     } finally {
       await clean.drop();
     }

@@ -12,7 +12,8 @@ export type Problem =
   | { kind: "booking-on-inactive-suite"; suite: string; booking: number; checkIn: string; checkOut: string }
   | { kind: "orphan-booking"; booking: number; reason: string }
   | { kind: "orphan-suite"; suite: string; reason: string }
-  | { kind: "missing-safety-net"; constraint: string };
+  | { kind: "missing-safety-net"; constraint: string }
+  | { kind: "count-drift"; tier: string; what: string; counted: number; actual: number };
 
 export interface AuditReport {
   ok: boolean;
@@ -76,6 +77,41 @@ export async function audit(prisma: PrismaClient, now = new Date()): Promise<Aud
     SELECT s.number FROM suites s LEFT JOIN tiers t ON t.id = s.tier_id WHERE t.id IS NULL ORDER BY s.number LIMIT ${LIMIT}`;
   for (const row of orphanSuites) problems.push({ kind: "orphan-suite", suite: row.number, reason: "its tier does not exist" });
 
+  // The counts behind hotel_book()'s fast refusal: a count above the truth
+  // would refuse stays that fit.
+  const nightDrift = await prisma.$queryRaw<{ tier: string; night: Date; counted: number; actual: number }[]>`
+    WITH actual AS (
+      SELECT b.tier_id, n::date AS night, count(*)::int AS booked
+      FROM bookings b, generate_series(b.check_in, b.check_out - 1, interval '1 day') n
+      WHERE b.status = 'confirmed'
+      GROUP BY 1, 2
+    )
+    SELECT t.name AS tier, coalesce(a.night, c.night) AS night,
+           coalesce(c.booked, 0) AS counted, coalesce(a.booked, 0) AS actual
+    FROM actual a
+    FULL JOIN tier_night_counts c ON c.tier_id = a.tier_id AND c.night = a.night
+    JOIN tiers t ON t.id = coalesce(a.tier_id, c.tier_id)
+    WHERE coalesce(a.booked, 0) <> coalesce(c.booked, 0)
+    ORDER BY 1, 2 LIMIT ${LIMIT}`;
+  for (const row of nightDrift) {
+    problems.push({ kind: "count-drift", tier: row.tier, what: `bookings on ${formatDate(row.night)}`, counted: row.counted, actual: row.actual });
+  }
+  const suiteDrift = await prisma.$queryRaw<{ tier: string; what: string; counted: number; actual: number }[]>`
+    WITH actual AS (
+      SELECT tier_id, count(*) FILTER (WHERE active)::int AS active, count(*) FILTER (WHERE NOT active)::int AS inactive
+      FROM suites GROUP BY 1
+    )
+    SELECT t.name AS tier, k.what, k.counted, k.actual
+    FROM tiers t
+    LEFT JOIN actual a ON a.tier_id = t.id
+    LEFT JOIN tier_suite_counts c ON c.tier_id = t.id
+    CROSS JOIN LATERAL (VALUES
+      ('active suites', coalesce(c.active, 0), coalesce(a.active, 0)),
+      ('inactive suites', coalesce(c.inactive, 0), coalesce(a.inactive, 0))) AS k (what, counted, actual)
+    WHERE k.counted <> k.actual
+    ORDER BY 1, 2 LIMIT ${LIMIT}`;
+  for (const row of suiteDrift) problems.push({ kind: "count-drift", ...row });
+
   const constraints = await prisma.$queryRaw<{ conname: string }[]>`
     SELECT conname FROM pg_constraint
     WHERE conrelid = to_regclass('bookings') AND conname IN ('bookings_no_double_booking', 'bookings_stay_check')`;
@@ -102,6 +138,8 @@ export function describeProblem(problem: Problem): string {
       return `orphan: booking #${problem.booking}: ${problem.reason}`;
     case "orphan-suite":
       return `orphan: suite ${problem.suite}: ${problem.reason}`;
+    case "count-drift":
+      return `count drift: ${problem.tier}, ${problem.what}: counted ${problem.counted}, actually ${problem.actual} (bookings were written with triggers off?)`;
     case "missing-safety-net":
       return `schema: constraint ${problem.constraint} is missing (run \`hotel db status\`; the database no longer refuses double bookings)`;
   }
