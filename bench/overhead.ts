@@ -1,0 +1,112 @@
+import pg from "pg";
+import { addDays, formatDate, parseDate } from "../src/core/dates.js";
+import { openDatabase } from "../src/db/database.js";
+import { withPg } from "../src/stress/scratch.js";
+import { distribution, type Distribution } from "../src/stress/stats.js";
+import { drive } from "./load.js";
+import { LIMIT_DDL, LIMIT_TABLE } from "./limit.js";
+import { CHECK_IN, FLASH_NIGHT_KEY } from "./scenarios.js";
+import { withScratch } from "./scratch.js";
+
+/**
+ * What the locks themselves cost when nobody else wants them: one client,
+ * every booking accepted, the locked and the lock-free version of the same
+ * transaction alternating request by request (so background noise hits both
+ * alike), p50 compared. Three pairs:
+ *   - the core through Prisma: hotel_book() vs a copy of it with the lock loop
+ *     removed (created in the scratch schema only), both by $queryRaw as book() calls it;
+ *   - the same two functions through raw node-pg, which separates Prisma's share;
+ *   - the limit: raw node-pg BEGIN; lock; INSERT; COMMIT vs BEGIN; INSERT; COMMIT.
+ */
+
+export interface OverheadPair {
+  withLocksMs: Distribution;
+  withoutLocksMs: Distribution;
+  /** p50 with locks minus p50 without. */
+  overheadP50Ms: number;
+}
+
+export interface OverheadResult {
+  corePrisma: OverheadPair;
+  coreNodePg: OverheadPair;
+  limit: OverheadPair;
+}
+
+const LOCK_LOOP = /PERFORM\s+pg_advisory_xact_lock\(\s*v_tier_id\s*,\s*v_first_day\s*\+\s*v_night\s*\)\s*;/;
+
+/** hotel_book() as installed by the migrations, renamed and with its lock loop emptied. */
+async function createLockFreeCopy(client: pg.Client): Promise<void> {
+  const [row] = (await client.query<{ def: string }>(`SELECT pg_get_functiondef('hotel_book'::regproc) AS def`)).rows;
+  const definition = row?.def ?? "";
+  if (!LOCK_LOOP.test(definition)) throw new Error("hotel_book() no longer has the expected lock loop: update bench/overhead.ts");
+  const copy = definition.replace(/FUNCTION\s+((?:"?\w+"?\.)?)"?hotel_book"?\s*\(/, "FUNCTION $1hotel_book_nolock(").replace(LOCK_LOOP, "NULL;");
+  await client.query(copy);
+}
+
+/** `n` calls alternating locked (even) and lock-free (odd), after a few of each to warm up. */
+async function alternate(n: number, maxSeconds: number, call: (index: number, locked: boolean) => Promise<unknown>): Promise<OverheadPair> {
+  for (let i = 0; i < 20; i++) await call(-1 - i, i % 2 === 0);
+  const latency = new Float64Array(n).fill(Number.NaN);
+  const load = await drive({
+    n,
+    concurrency: 1,
+    maxSeconds,
+    run: async (index) => {
+      const started = performance.now();
+      await call(index, index % 2 === 0);
+      latency[index] = performance.now() - started;
+      return { outcome: "accepted" };
+    },
+  });
+  const withLocksMs = distribution(latency.filter((_, i) => i < load.completed && i % 2 === 0));
+  const withoutLocksMs = distribution(latency.filter((_, i) => i < load.completed && i % 2 === 1));
+  return { withLocksMs, withoutLocksMs, overheadP50Ms: withLocksMs.p50 - withoutLocksMs.p50 };
+}
+
+export async function measureOverhead(baseUrl: string, n: number, maxSeconds: number): Promise<OverheadResult> {
+  // Each pair books its own night; warm-up calls book a third one.
+  const night = (offset: number): string => formatDate(addDays(parseDate(CHECK_IN, "check-in"), offset));
+  const nightOf = (pairNight: number, index: number): string => (index < 0 ? night(2) : night(pairNight));
+  return withScratch(baseUrl, { tiers: [{ name: "standard", capacity: n + 20 }] }, async (scratch) => {
+    await withPg(scratch.url, async (client) => {
+      await createLockFreeCopy(client);
+      await client.query(LIMIT_DDL);
+    });
+
+    const db = await openDatabase({ databaseUrl: scratch.databaseUrl, schema: scratch.name, poolSize: 1 });
+    let corePrisma: OverheadPair;
+    try {
+      corePrisma = await alternate(n, maxSeconds, (index, locked) => {
+        const guest = `overhead-${index}`;
+        const day = nightOf(0, index);
+        // As book() calls it; the lock-free copy differs only in the lock loop.
+        return locked
+          ? db.prisma.$queryRaw`SELECT * FROM hotel_book('standard', ${guest}, ${day}::date, ${day}::date + 1, ${null}, ${5000}::int)`
+          : db.prisma.$queryRaw`SELECT * FROM hotel_book_nolock('standard', ${guest}, ${day}::date, ${day}::date + 1, ${null}, ${5000}::int)`;
+      });
+    } finally {
+      await db.close();
+    }
+
+    const client = new pg.Client({ connectionString: scratch.url });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      const coreNodePg = await alternate(n, maxSeconds, (index, locked) =>
+        client.query({
+          name: locked ? "book_locked" : "book_nolock",
+          text: `SELECT * FROM ${locked ? "hotel_book" : "hotel_book_nolock"}('standard', $1, $2::date, $2::date + 1, NULL, 5000)`,
+          values: [`overhead-${index}`, nightOf(1, index)],
+        }),
+      );
+      const limit = await alternate(n, maxSeconds, (index, locked) =>
+        client.query(
+          `BEGIN; ${locked ? `SELECT pg_advisory_xact_lock(1, ${FLASH_NIGHT_KEY}); ` : ""}INSERT INTO ${LIMIT_TABLE} (night, guest) VALUES (${FLASH_NIGHT_KEY}, 'limit-${index}'); COMMIT`,
+        ),
+      );
+      return { corePrisma, coreNodePg, limit };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+}

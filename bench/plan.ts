@@ -1,0 +1,131 @@
+import type { LimitPhase, LimitShape } from "./limit.js";
+import { fits, flash, overlapping, tiers, type Scenario } from "./scenarios.js";
+import type { Strategy } from "./strategies.js";
+
+/**
+ * What a run measures, in order. Every phase is bounded twice: by a request
+ * count and by seconds (requests in flight when time runs out finish; rates
+ * are over what completed). The machine is shared and noisy, so the ratios
+ * the targets rest on are measured interleaved: the limit and the phases it
+ * is compared with run in alternating slices, so that a burst of background
+ * load lands on both sides alike. Other phases of one scenario run back to back.
+ */
+
+export interface PhaseSpec {
+  strategy: Strategy;
+  scenario: Scenario;
+}
+
+export type Step =
+  | { kind: "limit"; phase: LimitPhase }
+  | { kind: "pgbench"; concurrency: number; seconds: number }
+  | ({ kind: "phase" } & PhaseSpec)
+  | {
+      kind: "interleaved";
+      /** Names the group in the report. */
+      name: string;
+      concurrency: number;
+      limits: LimitShape[];
+      phases: PhaseSpec[];
+      rounds: number;
+      /** Each limit's share of a round. */
+      limitSlice: { n: number; seconds: number };
+    };
+
+export interface Plan {
+  mode: "full" | "quick";
+  steps: Step[];
+  overhead: { n: number; maxSeconds: number };
+  stressN: number[];
+  stressTimeoutSeconds: number;
+  startupRuns: number;
+}
+
+/** The concurrency of the headline target. */
+export const TARGET_CONCURRENCY = 10;
+/** The limit the ratios use: the four statements, one round trip each, through node-pg (see limit.ts). */
+export const REFERENCE_SHAPE: LimitShape = "4rt";
+
+const limit = (shape: LimitShape, concurrency: number, n: number, maxSeconds: number): Step => ({ kind: "limit", phase: { shape, concurrency, n, maxSeconds } });
+const phases = (scenario: Scenario, ...strategies: Strategy[]): Step[] => strategies.map((strategy) => ({ kind: "phase", strategy, scenario }));
+
+export function planFor(mode: "full" | "quick"): Plan {
+  return mode === "full" ? fullPlan() : quickPlan();
+}
+
+function fullPlan(): Plan {
+  const flash300 = (maxSeconds: number): Scenario => flash({ n: 3000, suites: 300, concurrency: 10, maxSeconds });
+  const flash3000 = flash({ n: 3000, suites: 3000, prefill: 2700, concurrency: 10, maxSeconds: 30 });
+  const alone = (maxSeconds: number): Scenario => fits({ n: 300, suites: 300, concurrency: 1, maxSeconds });
+  const steps: Step[] = [
+    ...[1, 10, 50].flatMap((c) => [limit("4rt", c, 6000, 2), limit("1rt", c, 6000, 2)]),
+    { kind: "pgbench", concurrency: 1, seconds: 2 },
+    { kind: "pgbench", concurrency: 10, seconds: 3 },
+    // The headline: a flash-sale night at c=10, 300 suites, and the same with
+    // 3000 suites of which 2700 are already booked (the same 300 win).
+    {
+      kind: "interleaved",
+      name: "flash@c10",
+      concurrency: 10,
+      limits: ["4rt", "1rt"],
+      phases: [
+        { strategy: "locked", scenario: flash300(30) },
+        { strategy: "locked", scenario: flash3000 },
+      ],
+      rounds: 5,
+      limitSlice: { n: 2000, seconds: 0.6 },
+    },
+    ...phases(flash300(6), "interactive"),
+    ...phases(flash300(3), "seed"),
+    ...phases(fits({ n: 400, suites: 400, concurrency: 10, maxSeconds: 6 }), "locked", "interactive", "seed"),
+    {
+      kind: "interleaved",
+      name: "alone@c1",
+      concurrency: 1,
+      limits: ["4rt", "1rt"],
+      phases: [{ strategy: "locked", scenario: alone(10) }],
+      rounds: 3,
+      limitSlice: { n: 400, seconds: 0.4 },
+    },
+    ...phases(alone(4), "interactive", "seed"),
+    ...phases(overlapping({ n: 1000, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "seed"),
+    ...phases(tiers({ n: 1500, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "seed"),
+    ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "seed"),
+    ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "seed"),
+  ];
+  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, stressN: [2000, 20000], stressTimeoutSeconds: 150, startupRuns: 8 };
+}
+
+function quickPlan(): Plan {
+  const flash100 = (maxSeconds: number): Scenario => flash({ n: 1000, suites: 100, concurrency: 10, maxSeconds });
+  const flash1000 = flash({ n: 1000, suites: 1000, prefill: 900, concurrency: 10, maxSeconds: 10 });
+  const steps: Step[] = [
+    limit("4rt", 10, 3000, 1),
+    limit("1rt", 10, 3000, 1),
+    { kind: "pgbench", concurrency: 10, seconds: 1 },
+    {
+      kind: "interleaved",
+      name: "flash@c10",
+      concurrency: 10,
+      limits: ["4rt", "1rt"],
+      phases: [
+        { strategy: "locked", scenario: flash100(10) },
+        { strategy: "locked", scenario: flash1000 },
+      ],
+      rounds: 3,
+      limitSlice: { n: 1500, seconds: 0.4 },
+    },
+    ...phases(flash100(1.5), "interactive", "seed"),
+    ...phases(fits({ n: 200, suites: 200, concurrency: 10, maxSeconds: 1.5 }), "locked", "interactive", "seed"),
+    {
+      kind: "interleaved",
+      name: "alone@c1",
+      concurrency: 1,
+      limits: ["4rt", "1rt"],
+      phases: [{ strategy: "locked", scenario: fits({ n: 150, suites: 150, concurrency: 1, maxSeconds: 5 }) }],
+      rounds: 2,
+      limitSlice: { n: 200, seconds: 0.25 },
+    },
+  ];
+  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
+}

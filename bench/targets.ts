@@ -1,0 +1,104 @@
+import type { StressMemoryResult } from "./cli-process.js";
+import { TARGET_CONCURRENCY } from "./plan.js";
+import type { BenchDocument, PhaseRow, Target } from "./report.js";
+
+/** The issue's targets, each a ratio measured in the same run. */
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+const ratio = (value: number | null): string => (value === null ? "-" : `${value.toFixed(2)}x`);
+
+const find = (rows: PhaseRow[], strategy: string, test: (row: PhaseRow) => boolean): PhaseRow | undefined => rows.find((row) => row.strategy === strategy && test(row));
+const isHeadlineFlash = (row: PhaseRow): boolean => row.shape === "flash" && row.prefill === 0 && row.concurrency === TARGET_CONCURRENCY;
+const isBigNight = (row: PhaseRow): boolean => row.shape === "flash" && row.prefill > 0 && row.concurrency === TARGET_CONCURRENCY;
+const isFits = (concurrency: number) => (row: PhaseRow): boolean => row.shape === "fits" && row.concurrency === concurrency;
+
+function target(id: string, description: string, threshold: string, value: number | undefined, pass: (value: number) => boolean, measured: string): Target {
+  const known = value !== undefined && Number.isFinite(value);
+  return { id, description, threshold, value: known ? round2(value) : null, pass: known ? pass(value) : null, measured: known ? measured : "not measured" };
+}
+
+export function targets(doc: Pick<BenchDocument, "strategies" | "process">): Target[] {
+  const rows = doc.strategies;
+  const out: Target[] = [];
+  const flash = find(rows, "locked", isHeadlineFlash);
+  const f = flash?.limit;
+  out.push(
+    target(
+      "flash-vs-limit",
+      `default (locked) flash-sale night at c=${TARGET_CONCURRENCY}, req/s over the limit's tx/s`,
+      ">= 0.5x, aim 0.9x",
+      flash?.ratioToLimit ?? undefined,
+      (v) => v >= 0.5,
+      `${flash?.perSec} req/s vs ${f?.txPerSec} tx/s (4 round trips, ${f?.source}); over the 1-round-trip ceiling (${f?.ceilingTxPerSec} tx/s): ${ratio(flash?.ratioTo1rt ?? null)}`,
+    ),
+  );
+  const big = find(rows, "locked", isBigNight);
+  out.push(
+    target(
+      "night-size",
+      "default flash sale with 10x the bookings on the night, req/s over the same without",
+      ">= 0.75x (an index lookup more, not a scan)",
+      flash && big ? big.perSec / flash.perSec : undefined,
+      (v) => v >= 0.75,
+      `${big?.suites} suites, ${big?.prefill} pre-booked: ${big?.perSec} req/s vs ${flash?.suites} suites: ${flash?.perSec} req/s`,
+    ),
+  );
+  const lockedFits = find(rows, "locked", isFits(TARGET_CONCURRENCY));
+  const seedFits = find(rows, "seed", isFits(TARGET_CONCURRENCY));
+  out.push(
+    target(
+      "vs-seed",
+      `accepted bookings/s when everything fits (c=${TARGET_CONCURRENCY}), default over the seed's design`,
+      ">= 10x",
+      lockedFits && seedFits ? lockedFits.acceptedPerSec / Math.max(seedFits.acceptedPerSec, 0.1) : undefined,
+      (v) => v >= 10,
+      `${lockedFits?.acceptedPerSec} vs ${seedFits?.acceptedPerSec} accepted/s`,
+    ),
+  );
+  const alone = find(rows, "locked", isFits(1));
+  const a = alone?.limit;
+  out.push(
+    target(
+      "uncontended",
+      "default booking p50 at c=1 (every one accepted) over the limit's p50 at c=1",
+      "<= 5x",
+      alone && a ? alone.latencyMs.p50 / a.p50Ms : undefined,
+      (v) => v <= 5,
+      `${alone?.latencyMs.p50} ms vs ${a?.p50Ms} ms (4 round trips, ${a?.source}); over the 1-round-trip ceiling (${a?.ceilingP50Ms} ms): ${alone && a?.ceilingP50Ms ? round2(alone.latencyMs.p50 / a.ceilingP50Ms) : "-"}x`,
+    ),
+  );
+  const stress = (doc.process.stress ?? []).filter((run) => run.ok);
+  const largest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n > best.n ? run : best), undefined);
+  const smallest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n < best.n ? run : best), undefined);
+  out.push(
+    target("stress-memory", `peak RSS of \`hotel stress --n ${largest?.n ?? 20000}\``, "< 300 MB", largest?.maxRssMb, (v) => v < 300, `${round1(largest?.maxRssMb ?? 0)} MB`),
+    target(
+      "stress-memory-flat",
+      `peak RSS of \`hotel stress\` --n ${largest?.n} over --n ${smallest?.n}`,
+      "<= 1.25x (flat with n)",
+      largest && smallest && largest !== smallest ? largest.maxRssMb / smallest.maxRssMb : undefined,
+      (v) => v <= 1.25,
+      `${round1(largest?.maxRssMb ?? 0)} MB vs ${round1(smallest?.maxRssMb ?? 0)} MB`,
+    ),
+  );
+  const startup = doc.process.startup;
+  out.push(
+    target("version-startup", "`hotel --version` over `node -e 0` (median wall time)", "<= 4x", startup?.versionRatio, (v) => v <= 4, `${startup?.versionP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
+    target("help-startup", "`hotel --help` over `node -e 0` (median wall time)", "<= 4x", startup?.helpRatio, (v) => v <= 4, `${startup?.helpP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
+  );
+  const product = rows.filter((row) => row.strategy === "locked" || row.strategy === "interactive");
+  const violated = product.filter((row) => !row.invariants.ok).length;
+  out.push(
+    target(
+      "exact",
+      "locked and interactive: phases with an overbooked night, double booking, unjustified refusal, phantom or lost booking",
+      "0",
+      product.length > 0 ? violated : undefined,
+      (v) => v === 0,
+      `${product.length - violated}/${product.length} phases exact`,
+    ),
+  );
+  return out;
+}
+
