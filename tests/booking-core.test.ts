@@ -207,6 +207,60 @@ describe("night counts behind the fast refusal", () => {
   });
 });
 
+describe("low-water marks behind the free-suite search", () => {
+  const mark = async (tier: string, night: string) =>
+    (await testDb.query<{ low_water: string | null }>(
+      `SELECT n.low_water FROM tier_night_counts n JOIN tiers t ON t.id = n.tier_id
+        JOIN tier_suite_counts c ON c.tier_id = t.id AND c.generation = n.generation
+        WHERE t.name = $1 AND n.night = $2`,
+      [tier, night],
+    ))[0]?.low_water ?? null;
+  const night = { checkIn: "2031-12-01", checkOut: "2031-12-02" };
+  const suiteOf = async (tier: string, guestName: string): Promise<string | undefined> => {
+    const result = await book(db.prisma, { tier, guestName, ...night });
+    return result.outcome === "accepted" ? result.booking.suite : undefined;
+  };
+
+  it("still give the lowest free suite after cancellations, re-enabled suites and added suites", async () => {
+    const suites = await createTier(testDb, "marked", 6, "MK");
+    expect(await suiteOf("marked", "1")).toBe(suites[0]);
+    expect(await suiteOf("marked", "2")).toBe(suites[1]);
+    expect(await suiteOf("marked", "3")).toBe(suites[2]);
+    expect(await mark("marked", night.checkIn)).toBe(suites[2]);
+
+    // A cancellation below the mark frees that suite: it must be found again.
+    const second = (await testDb.query<{ id: number }>(`SELECT id FROM bookings WHERE guest_name = '2' AND check_in = $1`, [night.checkIn]))[0]!;
+    await cancel(db.prisma, second.id);
+    expect(await mark("marked", night.checkIn)).toBeNull();
+    expect(await suiteOf("marked", "4")).toBe(suites[1]);
+
+    // A suite that comes back into service below the mark must be found too.
+    await testDb.query(`UPDATE suites SET active = false WHERE number = $1`, [suites[3]]);
+    expect(await suiteOf("marked", "5")).toBe(suites[4]);
+    expect(await mark("marked", night.checkIn)).toBe(suites[4]);
+    await testDb.query(`UPDATE suites SET active = true WHERE number = $1`, [suites[3]]);
+    expect(await mark("marked", night.checkIn)).toBeNull();
+    expect(await suiteOf("marked", "6")).toBe(suites[3]);
+
+    // So must a suite added with a low number.
+    await testDb.query(`INSERT INTO suites (number, tier_id) SELECT 'MK000', tier_id FROM suites WHERE number = $1`, [suites[0]]);
+    expect(await suiteOf("marked", "7")).toBe("MK000");
+    expect(await suiteOf("marked", "8")).toBe(suites[5]);
+    expect(await suiteOf("marked", "9")).toBeUndefined();
+  });
+
+  it("a multi-night stay searches above the highest mark of its nights", async () => {
+    const suites = await createTier(testDb, "marked-multi", 4, "MM");
+    await book(db.prisma, { tier: "marked-multi", guestName: "a", checkIn: "2031-12-10", checkOut: "2031-12-11" });
+    await book(db.prisma, { tier: "marked-multi", guestName: "b", checkIn: "2031-12-10", checkOut: "2031-12-11" });
+    await book(db.prisma, { tier: "marked-multi", guestName: "c", checkIn: "2031-12-11", checkOut: "2031-12-12" });
+    const stay = await book(db.prisma, { tier: "marked-multi", guestName: "two nights", checkIn: "2031-12-10", checkOut: "2031-12-12" });
+    expect(stay).toMatchObject({ outcome: "accepted", booking: { suite: suites[2] } });
+    const later = await book(db.prisma, { tier: "marked-multi", guestName: "d", checkIn: "2031-12-11", checkOut: "2031-12-12" });
+    expect(later).toMatchObject({ outcome: "accepted", booking: { suite: suites[1] } });
+  });
+});
+
 describe("the schema's safety net", () => {
   it("the exclusion constraint refuses a direct double insert of one suite", async () => {
     await createTier(testDb, "net", 1, "N");
