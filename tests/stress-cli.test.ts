@@ -185,13 +185,15 @@ describe("hotel stress interrupted", () => {
   }
 
   it("Ctrl-C (SIGINT) exits 130 and removes the scratch schema and its sessions", async () => {
-    const run = await startLongRun([]);
+    const run = await startLongRun(["--concurrency", "10"]);
     process.kill(run.pid, "SIGINT");
     const result = await run.exit;
     expect(result.code).toBe(130);
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "INTERRUPTED" } });
     expect(await scratchSchemas()).toEqual([]);
-    expect(await testDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'hotel\\_stress\\_%'`)).toEqual([{ n: 0 }]);
+    expect(
+      await testDb.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'hotel\\_stress\\_%' AND datname = current_database()`),
+    ).toEqual([{ n: 0 }]);
   });
 
   it("a worker process killed mid-run fails the run, stops the other workers and removes the scratch schema", async () => {
