@@ -183,18 +183,23 @@ describe("exactly once", () => {
 
   it("backends killed mid-run never lose or duplicate a booking made with a key", async () => {
     await createTier(db, "killed", 200, "Z");
+    // Kills one booking backend at a time, mid-flight, until it has killed
+    // enough to matter; bounded so that every client gets through after it.
     let killing = true;
     let killed = 0;
     const killer = (async () => {
       const admin = new pg.Client({ connectionString: db.url });
       await admin.connect();
-      while (killing) {
+      while (killing && killed < 60) {
         const result = await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND query LIKE '%hotel_book%' AND state = 'active'`,
+          `SELECT pg_terminate_backend(pid) FROM (
+             SELECT pid FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> pg_backend_pid() AND query LIKE '%hotel_book%' AND state = 'active'
+              ORDER BY random() LIMIT 1) AS victim`,
           [db.name],
         );
         killed += result.rowCount ?? 0;
-        await new Promise((resolve) => setTimeout(resolve, 3));
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await admin.end();
     })();
@@ -204,7 +209,7 @@ describe("exactly once", () => {
         const key = `lost-ack-${i}`;
         const request = { tier: "killed", guestName: `Guest ${i}`, checkIn: "2031-04-01", checkOut: "2031-04-03", idempotencyKey: key };
         // A client that retries with the same key until it hears an answer.
-        for (let attempt = 0; attempt < 20; attempt++) {
+        for (let attempt = 0; attempt < 100; attempt++) {
           try {
             const result = await book(app.prisma, request, { maxAttempts: 2 });
             if (result.outcome === "accepted") accepted.set(key, result.booking.id);
