@@ -260,20 +260,21 @@ describe("signals", () => {
   it("SIGINT during db migrate exits 130 and leaves the schema untouched", async () => {
     const fresh = await createTestDatabase({ migrate: false });
     const holder = new pg.Client({ connectionString: fresh.url });
-    await holder.connect();
-    await holder.query("SELECT pg_advisory_lock(72707369)"); // Prisma's migrate lock
     try {
+      await holder.connect();
+      await holder.query("SELECT pg_advisory_lock(72707369)"); // Prisma's migrate lock
       const run = spawnCli(["--database-url", fresh.url, "db", "migrate"]);
       await waitFor(async () => Number((await fresh.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'advisory'`, [fresh.name]))[0]?.n) > 0, 15_000, "migrate to wait");
       run.child.kill("SIGINT");
       const result = await run.done;
       expect(result.code).toBe(130);
       expect(result.stderr).toMatch(/Interrupted by SIGINT/);
-    } finally {
       await holder.end();
+      expect(await fresh.query(`SELECT to_regclass('bookings') AS t, to_regclass('_prisma_migrations') AS m`)).toEqual([{ t: null, m: null }]);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await fresh.drop();
     }
-    expect(await fresh.query(`SELECT to_regclass('bookings') AS t, to_regclass('_prisma_migrations') AS m`)).toEqual([{ t: null, m: null }]);
-    await fresh.drop();
   });
 });
 
