@@ -64,7 +64,8 @@ export class Output {
     const env = streams.env;
     this.verbose = (options.verbose ?? false) || /(^|,)hotel(,|$|:)/.test(env.DEBUG ?? "");
     const colorAllowed =
-      options.color !== false && !this.json && env.NO_COLOR === undefined && env.TERM !== "dumb" && streams.stdout.isTTY === true;
+            // no-color.org: NO_COLOR disables colour when set to anything but "".
+      options.color !== false && !this.json && !env.NO_COLOR && env.TERM !== "dumb" && streams.stdout.isTTY === true;
     this.color = new Chalk({ level: colorAllowed ? 1 : 0 });
     // A terminal of zero width (some CI ptys) makes ora's redraw loop forever.
     this.interactive = streams.stderr.isTTY === true && (streams.stderr.columns ?? 0) > 0 && !this.json && !this.quiet;
