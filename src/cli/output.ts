@@ -63,8 +63,8 @@ export class Output {
     this.quiet = options.quiet ?? false;
     const env = streams.env;
     this.verbose = (options.verbose ?? false) || /(^|,)hotel(,|$|:)/.test(env.DEBUG ?? "");
+    // no-color.org: NO_COLOR disables colour when set to anything but "".
     const colorAllowed =
-            // no-color.org: NO_COLOR disables colour when set to anything but "".
       options.color !== false && !this.json && !env.NO_COLOR && env.TERM !== "dumb" && streams.stdout.isTTY === true;
     this.color = new Chalk({ level: colorAllowed ? 1 : 0 });
     // A terminal of zero width (some CI ptys) makes ora's redraw loop forever.
