@@ -48,6 +48,10 @@ DECLARE
     v_suite_id INTEGER;
     v_suite TEXT;
     v_id INTEGER;
+    v_active INTEGER;
+    v_inactive INTEGER;
+    v_generation BIGINT;
+    v_mark TEXT;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'hotel_book() needs READ COMMITTED, the transaction is %',
@@ -88,22 +92,68 @@ BEGIN
         END IF;
     END IF;
 
-    -- The lowest-numbered active suite with no confirmed booking overlapping
-    -- the stay. FOR SHARE holds the suite row so that a concurrent
-    -- `suites disable` waits for this booking and then sees it.
-    SELECT s."id", s."number" INTO v_suite_id, v_suite
-    FROM "suites" s
-    WHERE s."tier_id" = v_tier_id
-      AND s."active"
-      AND s."id" NOT IN (
-          SELECT b."suite_id" FROM "bookings" b
-          WHERE b."tier_id" = v_tier_id
-            AND b."status" = 'confirmed'
-            AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
-    ORDER BY s."number"
-    LIMIT 1
-    FOR SHARE OF s;
-    IF NOT FOUND THEN
+    SELECT c."active", c."inactive", c."generation" INTO v_active, v_inactive, v_generation
+    FROM "tier_suite_counts" c WHERE c."tier_id" = v_tier_id;
+
+    -- A full night refuses at once: with no inactive suite in the tier, the
+    -- exclusion constraint allows one confirmed booking per suite and night,
+    -- so `booked >= active` means every suite is taken that night. Two key
+    -- lookups, however many bookings the night holds.
+    IF v_inactive = 0 AND EXISTS (
+        SELECT 1 FROM "tier_night_counts" n
+        WHERE n."tier_id" = v_tier_id AND n."night" >= p_check_in AND n."night" < p_check_out
+          AND n."booked" >= v_active
+    ) THEN
+        RETURN QUERY SELECT 'refused'::TEXT, NULL::INTEGER, NULL::TEXT, p_tier,
+            p_guest_name, p_check_in, p_check_out, NULL::TEXT, v_lock_wait_ms;
+        RETURN;
+    END IF;
+
+    -- Every active suite numbered up to a night's low-water mark is booked
+    -- that night (a mark counts only for the suite generation it was set in),
+    -- so no suite at or below the highest mark of the stay can be free. Above
+    -- it the next few suites are probed one by one through the exclusion
+    -- constraint's index: on a filling night the first is usually free, and
+    -- the search costs an index lookup however many bookings the night has.
+    SELECT max(n."low_water") INTO v_mark
+    FROM "tier_night_counts" n
+    WHERE n."tier_id" = v_tier_id AND n."night" >= p_check_in AND n."night" < p_check_out
+      AND n."generation" = v_generation;
+    IF v_mark IS NOT NULL THEN
+        SELECT s."id", s."number" INTO v_suite_id, v_suite
+        FROM (SELECT c."id", c."number" FROM "suites" c
+              WHERE c."tier_id" = v_tier_id AND c."active" AND c."number" > v_mark
+              ORDER BY c."number" LIMIT 32) w
+        JOIN "suites" s ON s."id" = w."id"
+        WHERE NOT EXISTS (
+            SELECT 1 FROM "bookings" b
+            WHERE b."suite_id" = s."id" AND b."status" = 'confirmed'
+              AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
+        ORDER BY w."number"
+        LIMIT 1
+        FOR SHARE OF s;
+    END IF;
+
+    -- Otherwise the full search: the lowest-numbered active suite (above the
+    -- mark) with no confirmed booking overlapping the stay. FOR SHARE holds
+    -- the suite row so that a concurrent `suites disable` waits for this
+    -- booking and then sees it.
+    IF v_suite_id IS NULL THEN
+        SELECT s."id", s."number" INTO v_suite_id, v_suite
+        FROM "suites" s
+        WHERE s."tier_id" = v_tier_id
+          AND s."active"
+          AND (v_mark IS NULL OR s."number" > v_mark)
+          AND s."id" NOT IN (
+              SELECT b."suite_id" FROM "bookings" b
+              WHERE b."tier_id" = v_tier_id
+                AND b."status" = 'confirmed'
+                AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
+        ORDER BY s."number"
+        LIMIT 1
+        FOR SHARE OF s;
+    END IF;
+    IF v_suite_id IS NULL THEN
         RETURN QUERY SELECT 'refused'::TEXT, NULL::INTEGER, NULL::TEXT, p_tier,
             p_guest_name, p_check_in, p_check_out, NULL::TEXT, v_lock_wait_ms;
         RETURN;
@@ -112,6 +162,16 @@ BEGIN
     INSERT INTO "bookings" ("suite_id", "tier_id", "guest_name", "check_in", "check_out", "idempotency_key")
     VALUES (v_suite_id, v_tier_id, p_guest_name, p_check_in, p_check_out, p_idempotency_key)
     RETURNING "bookings"."id" INTO v_id;
+
+    -- A one-night stay took the lowest free suite of its night, so every
+    -- active suite up to it is now booked that night: raise the night's mark.
+    -- (Under the night's lock, so no booking of the night races this; a
+    -- cancellation clears the mark, and a suite change moves the generation.)
+    IF p_check_out = p_check_in + 1 THEN
+        UPDATE "tier_night_counts" n SET "low_water" = v_suite, "generation" = v_generation
+        WHERE n."tier_id" = v_tier_id AND n."night" = p_check_in
+          AND (n."low_water" IS NULL OR n."generation" <> v_generation OR n."low_water" < v_suite);
+    END IF;
 
     RETURN QUERY SELECT 'accepted'::TEXT, v_id, v_suite, p_tier, p_guest_name,
         p_check_in, p_check_out, 'confirmed'::TEXT, v_lock_wait_ms;
