@@ -133,7 +133,8 @@ CREATE INDEX "bookings_confirmed_tier_stay_idx" ON "bookings"
 -- tier's. It is kept by:
 --   - hotel_book() raising a night's mark only after a one-night booking,
 --     which took the lowest free suite of that night, under the night's lock;
---   - anything that frees a suite-night (cancel, delete, moving a booking)
+--   - anything that frees a suite-night (cancel, delete, moving a booking
+--     to other dates or another suite)
 --     clearing the mark, in the trigger below, which first takes the night
 --     locks in ascending order as hotel_book() does (so stays that share
 --     nights never deadlock on the count rows);
@@ -166,7 +167,7 @@ END;
 $$;
 
 CREATE TRIGGER "bookings_count_nights"
-    AFTER INSERT OR DELETE OR UPDATE OF "status", "tier_id", "check_in", "check_out" ON "bookings"
+    AFTER INSERT OR DELETE OR UPDATE OF "status", "tier_id", "suite_id", "check_in", "check_out" ON "bookings"
     FOR EACH ROW EXECUTE FUNCTION "hotel_count_booking_nights"();
 
 CREATE FUNCTION "hotel_count_tier_suites"() RETURNS trigger
