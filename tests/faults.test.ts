@@ -341,12 +341,14 @@ describe("hotel check", () => {
         INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) VALUES (9999, 9999, 'orphan', '2031-07-01', '2031-07-02');
         INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out)
           SELECT s.id, (SELECT id FROM tiers WHERE name = 'other'), 'wrong tier', '2031-08-01', '2031-08-02' FROM suites s WHERE s.number = 'A001';
-        SET session_replication_role = origin;`);
+        SET session_replication_role = origin;
+        INSERT INTO tier_night_counts (tier_id, night, booked, low_water, generation)
+          SELECT c.tier_id, '2031-09-01', 0, 'A001', c.generation FROM tier_suite_counts c JOIN tiers t ON t.id = c.tier_id WHERE t.name = 'audit';`);
       const bad = await audit("--json");
       expect(bad.code).toBe(1);
       const kinds = new Set(JSON.parse(bad.stdout).problems.map((p: { kind: string }) => p.kind));
       expect(kinds).toEqual(
-        new Set(["overbooked-night", "double-booked-suite", "booking-on-inactive-suite", "orphan-booking", "missing-safety-net", "count-drift"]),
+        new Set(["overbooked-night", "double-booked-suite", "booking-on-inactive-suite", "orphan-booking", "missing-safety-net", "count-drift", "stale-mark"]),
       );
       const human = await audit();
       expect(human.code).toBe(1);
@@ -355,6 +357,7 @@ describe("hotel check", () => {
       expect(human.stdout).toMatch(/orphan: booking #\d+: its suite does not exist/);
       expect(human.stdout).toMatch(/its tier differs from its suite's tier/);
       expect(human.stdout).toMatch(/count drift: other, bookings on 2031-08-01: counted 0, actually 1/);
+      expect(human.stdout).toMatch(/stale mark: audit on 2031-09-01 is marked booked up to A001, but suite A001 is free/);
     } finally {
       await clean.drop();
     }

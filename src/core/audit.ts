@@ -13,7 +13,8 @@ export type Problem =
   | { kind: "orphan-booking"; booking: number; reason: string }
   | { kind: "orphan-suite"; suite: string; reason: string }
   | { kind: "missing-safety-net"; constraint: string }
-  | { kind: "count-drift"; tier: string; what: string; counted: number; actual: number };
+  | { kind: "count-drift"; tier: string; what: string; counted: number; actual: number }
+  | { kind: "stale-mark"; tier: string; night: string; mark: string; freeSuite: string };
 
 export interface AuditReport {
   ok: boolean;
@@ -112,6 +113,23 @@ export async function audit(prisma: PrismaClient, now = new Date()): Promise<Aud
     ORDER BY 1, 2 LIMIT ${LIMIT}`;
   for (const row of suiteDrift) problems.push({ kind: "count-drift", ...row });
 
+  // A low-water mark claims every active suite up to it is booked that night;
+  // one that hides a free suite would make hotel_book() refuse stays that fit.
+  const staleMarks = await prisma.$queryRaw<{ tier: string; night: Date; mark: string; suite: string }[]>`
+    SELECT t.name AS tier, n.night, n.low_water AS mark, s.number AS suite
+    FROM tier_night_counts n
+    JOIN tier_suite_counts c ON c.tier_id = n.tier_id AND c.generation = n.generation
+    JOIN tiers t ON t.id = n.tier_id
+    JOIN suites s ON s.tier_id = n.tier_id AND s.active AND s.number <= n.low_water
+    WHERE n.low_water IS NOT NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM bookings b
+        WHERE b.suite_id = s.id AND b.status = 'confirmed' AND b.check_in <= n.night AND b.check_out > n.night)
+    ORDER BY 1, 2, 4 LIMIT ${LIMIT}`;
+  for (const row of staleMarks) {
+    problems.push({ kind: "stale-mark", tier: row.tier, night: formatDate(row.night), mark: row.mark, freeSuite: row.suite });
+  }
+
   const constraints = await prisma.$queryRaw<{ conname: string }[]>`
     SELECT conname FROM pg_constraint
     WHERE conrelid = to_regclass('bookings') AND conname IN ('bookings_no_double_booking', 'bookings_stay_check')`;
@@ -140,6 +158,8 @@ export function describeProblem(problem: Problem): string {
       return `orphan: suite ${problem.suite}: ${problem.reason}`;
     case "count-drift":
       return `count drift: ${problem.tier}, ${problem.what}: counted ${problem.counted}, actually ${problem.actual} (bookings were written with triggers off?)`;
+    case "stale-mark":
+      return `stale mark: ${problem.tier} on ${problem.night} is marked booked up to ${problem.mark}, but suite ${problem.freeSuite} is free (clear it: UPDATE tier_night_counts SET low_water = NULL)`;
     case "missing-safety-net":
       return `schema: constraint ${problem.constraint} is missing (run \`hotel db status\`; the database no longer refuses double bookings)`;
   }
