@@ -4,7 +4,7 @@ import { parseCount } from "../core/dates.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import type { Database, DatabaseOptions } from "../db/database.js";
 import { hotelHome } from "../db/embedded.js";
-import { describeServer } from "../db/url.js";
+import { describeServerOr } from "../db/url.js";
 import { registerCleanup } from "./lifecycle.js";
 import { Output } from "./output.js";
 
@@ -29,11 +29,7 @@ export interface Context {
 export function describeTarget(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
   const url = globals.databaseUrl ?? (env.DATABASE_URL || undefined);
   if (url === undefined) return `the embedded PostgreSQL in ${hotelHome(env)}`;
-  try {
-    return describeServer(url);
-  } catch {
-    return "the configured database";
-  }
+  return describeServerOr(url, "the configured database");
 }
 
 export const outputFor = (globals: GlobalOptions): Output => new Output({ ...globals, server: describeTarget(globals) });

@@ -3,7 +3,7 @@ import pg from "pg";
 import { toHotelError } from "../core/sqlstate.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { migrate } from "./migrate.js";
-import { describeServer, parseDatabaseUrl, withSessionSettings } from "./url.js";
+import { describeServer, describeServerOr, parseDatabaseUrl, withSessionSettings } from "./url.js";
 
 export type { PrismaClient };
 
@@ -68,7 +68,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     server = `embedded PostgreSQL (${home})`;
     release = () => lease.release();
     try {
-      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs);
+      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs, server);
     } catch (error) {
       await release();
       throw toHotelError(error, server);
@@ -141,23 +141,22 @@ async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, 
   }
 }
 
-async function migrateUrl(url: string, connectTimeoutMs: number): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
-  await client.connect();
-  try {
-    return await migrate(client);
-  } finally {
-    await client.end();
-  }
+async function migrateUrl(url: string, connectTimeoutMs: number, server: string): Promise<string[]> {
+  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), server, migrate);
 }
 
-/** Runs `work` with a connected node-pg client, always ending it. */
-export async function withClient<T>(db: Database, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = db.newClient();
+/** Runs `work` with a connected node-pg client of the Database, always ending it. */
+export const withClient = <T>(db: Database, work: (client: pg.Client) => Promise<T>): Promise<T> => runConnected(db.newClient(), db.server, work);
+
+/** Runs `work` with a new node-pg connection to `url`, always ending it. */
+export const withConnection = <T>(url: string, work: (client: pg.Client) => Promise<T>, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> =>
+  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), describeServerOr(url, "the database"), work);
+
+async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   try {
     await client.connect();
   } catch (error) {
-    throw toHotelError(error, db.server);
+    throw toHotelError(error, server);
   }
   try {
     return await work(client);

@@ -36,6 +36,15 @@ export function describeServer(raw: string): string {
   return `${url.hostname || "localhost"}:${url.port || "5432"}`;
 }
 
+/** describeServer() for messages about a URL that may not even parse. */
+export function describeServerOr(raw: string, fallback: string): string {
+  try {
+    return describeServer(raw);
+  } catch {
+    return fallback;
+  }
+}
+
 /**
  * Adds libpq `options` (`-c name=value`) to a URL, keeping any the user gave.
  * node-pg lets options from the connection string override the config object,

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { HotelError } from "../core/errors.js";
-import { toHotelError } from "../core/sqlstate.js";
-import { sessionUrl } from "../db/database.js";
+import { sessionUrl, withConnection } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
-import { describeServer, redactSecrets, withSessionSettings } from "../db/url.js";
+import { redactSecrets, withSessionSettings } from "../db/url.js";
 import { requestIndexOf, suiteNumber, type TierPlan } from "./config.js";
 import type { AuditBooking, AuditSuite } from "./oracle.js";
 
@@ -37,27 +36,8 @@ export function newScratchName(): string {
 
 export const isScratchName = (name: string): boolean => /^hotel_stress_[0-9a-f]{12}$/.test(name);
 
-export async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw toHotelError(error, safeServer(url));
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-function safeServer(url: string): string {
-  try {
-    return describeServer(url);
-  } catch {
-    return "the database";
-  }
-}
+/** A plain connection for the run's own bookkeeping, with its longer connect timeout. */
+export const withPg = <T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> => withConnection(url, work, CONNECT_TIMEOUT_MS);
 
 /**
  * Creates and migrates the schema. btree_gist is created first on a plain
