@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import { type BookingOutcome, type BookingRequest, type BookingView, MESSAGES } from "./booking.js";
 import { resolveStay, formatDate } from "./dates.js";
 import { HotelError, notFound } from "./errors.js";
@@ -191,7 +191,7 @@ async function attemptInteractive(prisma: PrismaClient, request: BookingRequest,
       }
       const lockWaitMs = performance.now() - started;
       if (request.idempotencyKey) {
-        const existing = await findByKey(tx as unknown as PrismaClient, request.idempotencyKey);
+        const existing = await findByKey(tx, request.idempotencyKey);
         if (existing) return { ...existing, lockWaitMs };
       }
       const free = await tx.$queryRaw<{ id: number; number: string }[]>`
@@ -226,7 +226,7 @@ async function attemptInteractive(prisma: PrismaClient, request: BookingRequest,
   );
 }
 
-async function findByKey(prisma: PrismaClient, key: string): Promise<Attempt | undefined> {
+async function findByKey(prisma: Prisma.TransactionClient, key: string): Promise<Attempt | undefined> {
   const found = await prisma.booking.findUnique({ where: { idempotencyKey: key }, include: BOOKING_INCLUDE });
   return found ? { outcome: "replayed", lockWaitMs: 0, booking: bookingView(found) } : undefined;
 }

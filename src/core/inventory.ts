@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 import { HotelError, notFound } from "./errors.js";
 import { formatDate, today } from "./dates.js";
 import { BOOKING_INCLUDE, bookingView } from "./views.js";
@@ -87,10 +87,7 @@ export async function disableSuite(prisma: PrismaClient, rawNumber: string, opti
   const number = validate.suiteNumber(rawNumber);
   const from = today(options.now);
   return prisma.$transaction(async (tx) => {
-    const suite = await tx.suite.update({ where: { number }, data: { active: false }, include: { tier: true } }).catch((error: unknown) => {
-      if ((error as { code?: string }).code === "P2025") throw notFound(`No suite ${number}`);
-      throw error;
-    });
+    const suite = await setActive(tx, number, false);
     const future = await tx.booking.findMany({
       where: { suiteId: suite.id, status: "confirmed", checkOut: { gt: from } },
       include: BOOKING_INCLUDE,
@@ -112,9 +109,14 @@ export async function disableSuite(prisma: PrismaClient, rawNumber: string, opti
 
 export async function enableSuite(prisma: PrismaClient, rawNumber: string): Promise<SuiteView> {
   const number = validate.suiteNumber(rawNumber);
-  const suite = await prisma.suite.update({ where: { number }, data: { active: true }, include: { tier: true } }).catch((error: unknown) => {
+  const suite = await setActive(prisma, number, true);
+  return { number: suite.number, tier: suite.tier.name, active: true };
+}
+
+/** Flips a suite's active flag; an unknown number is NOT_FOUND. */
+function setActive(prisma: Prisma.TransactionClient, number: string, active: boolean) {
+  return prisma.suite.update({ where: { number }, data: { active }, include: { tier: true } }).catch((error: unknown) => {
     if ((error as { code?: string }).code === "P2025") throw notFound(`No suite ${number}`);
     throw error;
   });
-  return { number: suite.number, tier: suite.tier.name, active: true };
 }
