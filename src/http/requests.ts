@@ -1,6 +1,6 @@
-import { MAX_RANGE_NIGHTS, resolveRange } from "../core/availability.js";
 import type { BookingRequest } from "../core/booking.js";
-import { MAX_NIGHTS, parseCount, parseDate, resolveStay } from "../core/dates.js";
+import { MAX_NIGHTS, MAX_RANGE_NIGHTS, parseDate, resolveRange, resolveStay } from "../core/dates.js";
+import { parseCount } from "../core/validate.js";
 import * as validate from "../core/validate.js";
 import { forField, invalidField } from "./errors.js";
 

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { availability } from "../core/availability.js";
 import { book, DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import type { BookingOutcome } from "../core/booking.js";
-import { cancel, getBooking, parseBookingId } from "../core/bookings.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { getBooking } from "../core/bookings.js";
+import { cancel, parseBookingId } from "../core/front-desk.js";
+import type { Hotel } from "../core/hotel.js";
 import { assertJsonContentType, DEFAULT_BODY_LIMIT_BYTES, parseJsonObject, payloadTooLarge, readBody } from "./body.js";
 import { fieldError, HttpError, toHttpError } from "./errors.js";
 import { availabilityFromQuery, bookingFromBody, IDEMPOTENCY_KEY_HEADER } from "./requests.js";
@@ -35,7 +36,8 @@ export interface RequestLogEntry {
 }
 
 export interface BookingServerOptions {
-  prisma: PrismaClient;
+  /** The database, property and default actor the server works for. */
+  hotel: Hotel;
   lockTimeoutMs?: number;
   bodyLimitBytes?: number;
   /** Called once per finished request. */
@@ -53,7 +55,7 @@ type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<Rep
 type Route = { pattern: RegExp; methods: Partial<Record<string, Handler>> };
 
 export function createBookingServer(options: BookingServerOptions): Server {
-  const { prisma } = options;
+  const { hotel } = options;
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
@@ -63,7 +65,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
     const { request, tierField } = bookingFromBody(body, req.headers["idempotency-key"]);
     let outcome: BookingOutcome;
     try {
-      outcome = await book(prisma, request, { lockTimeoutMs });
+      outcome = await book(hotel, request, { lockTimeoutMs });
     } catch (error) {
       // The one input the core checks against the data: the tier's name.
       throw fieldError(tierField, error, ["NOT_FOUND"]);
@@ -87,19 +89,21 @@ export function createBookingServer(options: BookingServerOptions): Server {
   };
 
   const getOne: Handler = async (_req, _url, [id = ""]) => {
-    const booking = await getBooking(prisma, inPathId(id));
+    const booking = await getBooking(hotel, inPathId(id));
     return { status: 200, body: { booking }, log: { bookingId: booking.id } };
   };
 
   const cancelOne: Handler = async (_req, _url, [id = ""]) => {
-    const result = await cancel(prisma, inPathId(id));
+    const result = await cancel(hotel, inPathId(id), { lockTimeoutMs });
+    if (result.outcome === "refused") throw new HttpError(409, result.code, result.message);
+    if (result.outcome === "busy") throw new HttpError(503, result.code, result.message, { retryAfter: result.retryAfter });
     return { status: 200, body: { outcome: "cancelled", changed: result.changed, booking: result.booking }, log: { bookingId: result.booking.id } };
   };
 
   const getAvailability: Handler = async (_req, url) => {
     const query = availabilityFromQuery(url.searchParams);
     try {
-      return { status: 200, body: await availability(prisma, query) };
+      return { status: 200, body: await availability(hotel, query) };
     } catch (error) {
       throw fieldError("tier", error, ["NOT_FOUND"]);
     }
@@ -107,7 +111,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
 
   const health: Handler = async () => {
     if (!server.listening) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down", { retryAfter: 1 });
-    await prisma.$queryRaw`SELECT 1`;
+    await hotel.prisma.$queryRaw`SELECT 1`;
     return { status: 200, body: { status: "ok", database: "ok" } };
   };
 
