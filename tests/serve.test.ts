@@ -280,7 +280,7 @@ describe("bad requests get their status and write nothing", () => {
     ["an unknown booking id", "GET", "/api/bookings/999999", 404, "NOT_FOUND", undefined],
     ["a malformed booking id", "DELETE", "/api/bookings/abc", 404, "NOT_FOUND", undefined],
     ["GET on the collection", "GET", "/api/bookings", 405, "METHOD_NOT_ALLOWED", "POST"],
-    ["PUT on a booking", "PUT", "/api/bookings/1", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, DELETE"],
+    ["PUT on a booking", "PUT", "/api/bookings/1", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, PATCH, DELETE"],
     ["POST on availability", "POST", "/api/availability", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"],
   ])("%s: %s %s is %i", async (_label, method, target, status, code, allow) => {
     const reply = await send(`${base}${target}`, method);

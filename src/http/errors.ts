@@ -10,7 +10,7 @@ import { redactSecrets } from "../db/url.js";
  */
 
 /** Codes of the HTTP layer itself; everything else is a core ErrorCode. */
-export type HttpOnlyCode = "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SHUTTING_DOWN";
+export type HttpOnlyCode = "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN";
 export type HttpErrorCode = ErrorCode | HttpOnlyCode;
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
