@@ -175,7 +175,7 @@ export function judgeTimeline(events: readonly TimelineEvent[], refusals: Iterab
 
 function unjustifiedBecause(refusal: TimedRefusal, events: readonly TimelineEvent[], intervals: readonly Interval[], inventory: Inventory, from: number, to: number): string | undefined {
   const op = refusal.request;
-  if (op.operation === "book" || op.operation === "hold") {
+  if (!("bookingId" in op)) {
     if (refusal.code !== "NO_AVAILABILITY") return undefined;
     const taken = maximalOccupancy(intervals, from, to, 0);
     const free = (inventory.suitesByTier.get(op.tier) ?? []).find((suite) => fits(taken, suite, epochDay(op.checkIn), epochDay(op.checkOut)));
