@@ -1,16 +1,27 @@
-import type { Command } from "commander";
 import { cancel, parseBookingId } from "../../core/bookings.js";
-import { createContext } from "../context.js";
+import type { CommandDefinition, Deps } from "../command.js";
 import { bookingLine } from "../render.js";
 
-export async function run(id: string, _flags: unknown, command: Command): Promise<number> {
-  const ctx = createContext(command);
-  parseBookingId(id);
-  const db = await ctx.database({ poolSize: 1 });
-  const result = await cancel(db.prisma, id);
-  ctx.out.essential(
+export interface CancelOptions {
+  id: string;
+}
+
+export const cancelCommand: CommandDefinition<CancelOptions> = {
+  name: "cancel",
+  summary: "cancel a booking; its suite is free again at once",
+  arguments: [["<booking-id>", "id printed by `hotel book`"]],
+  examples: ["hotel cancel 42", "hotel cancel 42 --json"],
+  parse: (_flags, [id]) => ({ id: String(id) }),
+  run,
+};
+
+export async function run(options: CancelOptions, deps: Deps): Promise<number> {
+  parseBookingId(options.id);
+  const db = await deps.database({ poolSize: 1 });
+  const result = await cancel(db.prisma, options.id);
+  deps.out.essential(
     { outcome: "cancelled", changed: result.changed, booking: result.booking },
-    `${result.changed ? "Cancelled" : "Already cancelled"}: ${bookingLine(result.booking, ctx.out.color)}`,
+    `${result.changed ? "Cancelled" : "Already cancelled"}: ${bookingLine(result.booking, deps.out.color)}`,
   );
   return 0;
 }

@@ -1,21 +1,30 @@
-import type { Command } from "commander";
 import { audit, describeProblem } from "../../core/audit.js";
 import { printable } from "../../core/dates.js";
-import { createContext } from "../context.js";
+import type { CommandDefinition, Deps } from "../command.js";
 
-export async function run(_flags: unknown, command: Command): Promise<number> {
-  const ctx = createContext(command);
-  const db = await ctx.database({ poolSize: 1 });
+export type CheckOptions = Record<string, never>;
+
+export const checkCommand: CommandDefinition<CheckOptions> = {
+  name: "check",
+  summary: "audit the live data: overbooked nights, double-booked suites, bookings on inactive suites, orphans",
+  examples: ["hotel check", "hotel check --json"],
+  parse: () => ({}),
+  run,
+};
+
+/** Exit 0 when the data is clean, 1 with the list of problems. */
+export async function run(_options: CheckOptions, deps: Deps): Promise<number> {
+  const db = await deps.database({ poolSize: 1 });
   const report = await audit(db.prisma);
   const { bookings, suites, tiers } = report.checked;
   const summary = `${bookings} booking(s), ${suites} suite(s), ${tiers} tier(s) in ${db.server}`;
   if (report.ok) {
-    ctx.out.result(report, () => `${ctx.out.color.green("OK")}: no problems in ${summary}.`);
+    deps.out.result(report, () => `${deps.out.color.green("OK")}: no problems in ${summary}.`);
     return 0;
   }
-  ctx.out.essential(
+  deps.out.essential(
     report,
-    [`${ctx.out.color.red("PROBLEMS")}: ${report.problems.length} found in ${summary}:`, ...report.problems.map((p) => `  - ${printable(describeProblem(p), 200)}`)].join("\n"),
+    [`${deps.out.color.red("PROBLEMS")}: ${report.problems.length} found in ${summary}:`, ...report.problems.map((p) => `  - ${printable(describeProblem(p), 200)}`)].join("\n"),
   );
   return 1;
 }
