@@ -8,6 +8,7 @@ import type { Deps, GlobalOptions } from "./command.js";
 import { canPrompt, processIO, type IOStreams } from "./io.js";
 import { currentLifecycle, Lifecycle } from "./lifecycle.js";
 import { Output } from "./output.js";
+import { terminalPrompter } from "./prompt-terminal.js";
 
 export type { GlobalOptions };
 
@@ -29,7 +30,7 @@ export function createDeps(globals: GlobalOptions, io: IOStreams, lifecycle: Lif
     globals,
     out,
     lifecycle,
-    prompter: canPrompt(io, globals) ? io.prompter : undefined,
+    prompter: canPrompt(io, globals) ? (io.prompter ?? terminalPrompter(io)) : undefined,
     async database(options = {}) {
       // Prisma and pg load only for commands that use the database.
       const { openDatabase } = await import("../db/database.js");

@@ -13,14 +13,12 @@ import type { Choice } from "../prompt.js";
 export async function tierChoices(db: Database, stay: { checkIn: string; checkOut: string }): Promise<Choice<string>[]> {
   const result = await availability(db.prisma, { from: stay.checkIn, to: stay.checkOut });
   if (result.tiers.length === 0) throw notFound("No tiers yet: run `hotel db seed` or `hotel suites add`");
+  const width = Math.max(...result.tiers.map((tier) => printable(tier.tier).length));
   const choices = result.tiers.map((tier) => {
     const free = Math.min(...tier.nights.map((night) => night.free));
-    return {
-      value: tier.tier,
-      label: printable(tier.tier),
-      hint: free === 0 ? `full (${tier.capacity} suites)` : `${free} of ${tier.capacity} free`,
-      disabled: free === 0,
-    };
+    // The count is part of the label, so every tier shows it, not only the highlighted one.
+    const count = free === 0 ? `full (${tier.capacity} suites)` : `${free} of ${tier.capacity} free`;
+    return { value: tier.tier, label: `${printable(tier.tier).padEnd(width)}  ${count}`, disabled: free === 0 };
   });
   if (choices.every((choice) => choice.disabled)) {
     throw new HotelError("NO_AVAILABILITY", `No tier has a suite free from ${stay.checkIn} to ${stay.checkOut}`);
