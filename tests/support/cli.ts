@@ -27,6 +27,13 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Options for node itself, before the script. */
+  nodeArgs?: string[];
+}
+
 export interface RunningCli {
   child: ChildProcess;
   done: Promise<CliResult>;
@@ -52,9 +59,9 @@ export function assertFreshBuild(): void {
 }
 
 /** Starts the built CLI (`npm run build` first) as a separate process. */
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCli {
+export function spawnCli(args: string[], options: SpawnOptions = {}): RunningCli {
   assertFreshBuild();
-  const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -71,7 +78,7 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; tim
 }
 
 /** Runs the built CLI to completion. */
-export const runCli = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> =>
+export const runCli = (args: string[], options: SpawnOptions = {}): Promise<CliResult> =>
   spawnCli(args, options).done;
 
 /** Polls until `check` returns true (or fails after `timeoutMs`). */
