@@ -462,7 +462,8 @@ describe("hotel serve (the built CLI)", () => {
       served.child.kill("SIGTERM");
       const exit = await served.exit;
       expect(exit.code).toBe(143);
-      expect(exit.ms).toBeLessThan(3000);
+      // A graceful stop would wait up to lock timeout + 2 s (22 s) for the request: it did not.
+      expect(exit.ms).toBeLessThan(10_000);
       // The client cannot know whether its booking happened ...
       expect(await inFlight).toMatchObject({ code: "ECONNRESET" });
     } finally {
