@@ -16,15 +16,18 @@ import type { OutputStream } from "./io.js";
  * server) loads inside its run, so `--help` and `--version` never load them.
  */
 
+/** Where `stress` and its hidden worker go, registered by addLegacyCommands below. */
+const LEGACY_STRESS = "stress (legacy)";
+
 /** In `hotel --help` order. */
-export const COMMANDS: readonly (AnyCommand | CommandGroup)[] = [
+export const COMMANDS: readonly (AnyCommand | CommandGroup | typeof LEGACY_STRESS)[] = [
   bookCommand,
   cancelCommand,
   bookingsCommand,
   availabilityCommand,
   suitesCommands,
   dbCommands,
-  // `stress` and its hidden worker come here, through addLegacyCommands.
+  LEGACY_STRESS,
   checkCommand,
   serveCommand,
 ];
@@ -61,8 +64,8 @@ export function buildProgram(version: string, streams: { stdout: OutputStream; s
       examples("hotel db seed", "hotel availability --from 2026-12-01 --nights 7", "hotel book --tier standard --check-in 2026-12-01 --nights 2 --guest 'Ada Lovelace'", "hotel stress --n 20"),
     );
   for (const entry of COMMANDS) {
-    if (entry.name === "check") addLegacyCommands(program, runner);
-    if ("subcommands" in entry) addGroup(program, entry, runner);
+    if (entry === LEGACY_STRESS) addLegacyCommands(program, runner);
+    else if ("subcommands" in entry) addGroup(program, entry, runner);
     else addCommand(program, entry, runner);
   }
   return program;
