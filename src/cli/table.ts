@@ -5,8 +5,8 @@ import { printable } from "../core/text.js";
 const width = (text: string): number => text.replace(/\u001b\[[0-9;]*m/g, "").length;
 
 /** Left-aligned columns, numbers right-aligned; values escaped so stored text cannot drive the terminal. */
-export function table(headers: string[], rows: (string | number)[][], options: { raw?: boolean } = {}): string {
-  const cells = rows.map((row) => row.map((cell) => (typeof cell === "number" || options.raw ? String(cell) : printable(cell, 60))));
+export function table(headers: string[], rows: (string | number)[][], options: { raw?: boolean; maxCell?: number } = {}): string {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === "number" || options.raw ? String(cell) : printable(cell, options.maxCell ?? 60))));
   const widths = headers.map((header, i) => Math.max(width(header), ...cells.map((row) => width(row[i] ?? ""))));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === "number"));
   const line = (row: string[]): string =>

@@ -47,20 +47,25 @@ function render(deps: Deps, events: EventView[]): void {
       : table(
           ["AT", "ACTOR", "OPERATION", "BOOKING", "WHAT"],
           events.map((event) => [event.at.replace("T", " ").slice(0, 19), event.actor, event.operation, event.bookingId === null ? "-" : `#${event.bookingId}`, describe(event)]),
+          { maxCell: 120 },
         ),
   );
 }
 
-/** One line: the booking (or suite) after the write, and what changed from before. */
+/** One line: the booking (or suite) after the write, and what the write changed. */
 function describe(event: EventView): string {
   const after = event.after;
   if (after === null) return "";
   if (!isBooking(after)) return `suite ${after.suite} (${after.tier}) ${after.active ? "in service" : "out of service"}`;
-  const before = event.before !== null && isBooking(event.before) ? event.before : undefined;
   const now = `${after.suite} ${after.checkIn}..${after.checkOut} ${after.status}`;
-  if (!before) return `${now} for ${after.guest}`;
-  const was = `${before.suite} ${before.checkIn}..${before.checkOut} ${before.status}`;
-  return was === now ? now : `${now} (was ${was})`;
+  const before = event.before !== null && isBooking(event.before) ? event.before : undefined;
+  if (!before) return `${now}, ${after.guest}`;
+  const was = [
+    before.suite === after.suite ? "" : before.suite,
+    before.checkIn === after.checkIn && before.checkOut === after.checkOut ? "" : `${before.checkIn}..${before.checkOut}`,
+    before.status === after.status ? "" : before.status,
+  ].filter((part) => part !== "");
+  return was.length === 0 ? now : `${now} (was ${was.join(" ")})`;
 }
 
 const isBooking = (document: EventDocument): document is BookingView => "checkIn" in document;
