@@ -150,3 +150,73 @@ describe("book in a real terminal (pty, the built CLI)", () => {
     expect(result.output).not.toContain("Guest name");
   });
 });
+
+describe("hold, change and move ask too (in-process)", () => {
+  const run = (args: string[], answers: (string | typeof CANCEL)[]) => {
+    const prompter = scriptedPrompter(answers);
+    return { prompter, result: runInProcess(["--database-url", db.url, ...args], { tty: true, prompter, now: NOW, env: { NO_COLOR: "1" } }) };
+  };
+  const idOf = (stdout: string): string => /#(\d+)/.exec(stdout)?.[1] ?? "";
+
+  it("hold asks like book and holds what was chosen", async () => {
+    const { prompter, result } = run(["hold", "--check-in", "2031-12-20", "--nights", "1", "--ttl", "5m"], ["garden", "Hilda Held"]);
+    const { code, stdout, stderr } = await result;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Held until \S+Z: #\d+ suite G00\d \(garden\) for Hilda Held, 2031-12-20 to 2031-12-21 \(1 night\), held/);
+    expect(prompter.asked.map((q) => q.message)).toEqual(["Tier (free suites 2031-12-20 to 2031-12-21)", "Guest name"]);
+  });
+
+  it("change with no date flag asks the new dates, defaulting to the current ones", async () => {
+    const made = await runInProcess(["--database-url", db.url, "book", "--tier", "garden", "--check-in", "2031-12-01", "--nights", "2", "--guest", "Chang"]);
+    const id = idOf(made.stdout);
+    const { prompter, result } = run(["change", id], ["", "2031-12-05"]);
+    const { code, stdout, stderr } = await result;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Changed: #\d+ suite G00\d \(garden\) for Chang, 2031-12-01 to 2031-12-05 \(4 nights\)/);
+    expect(prompter.asked.map((q) => [q.message, q.initial])).toEqual([
+      ["New check-in (now 2031-12-01) (YYYY-MM-DD)", "2031-12-01"],
+      ["New check-out (now 2031-12-03) (YYYY-MM-DD)", "2031-12-03"],
+    ]);
+    expect(await bookings("Chang")).toEqual([{ suite: expect.stringMatching(/^G00/), check_in: "2031-12-01", check_out: "2031-12-05" }]);
+  });
+
+  it("move with neither --suite nor --tier asks the tier, showing each tier's free suites for the stay", async () => {
+    const made = await runInProcess(["--database-url", db.url, "book", "--tier", "garden", "--check-in", "2031-12-10", "--nights", "1", "--guest", "Mover"]);
+    const { prompter, result } = run(["move", idOf(made.stdout)], ["loft"]);
+    const { code, stdout, stderr } = await result;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Moved: #\d+ suite L001 \(loft\) for Mover/);
+    expect(prompter.asked[0]?.message).toMatch(/^Move #\d+ \(garden, 2031-12-10 to 2031-12-11\) to tier$/);
+    expect(await bookings("Mover")).toEqual([{ suite: "L001", check_in: "2031-12-10", check_out: "2031-12-11" }]);
+  });
+
+  it("never asks without a terminal: change and move exit 64 naming what is missing", async () => {
+    const change = await runInProcess(["--database-url", db.url, "change", "1"], { now: NOW });
+    expect(change).toMatchObject({ code: 64, stderr: "error: --check-in, --check-out or --nights is required when not running interactively\n" });
+    const move = await runInProcess(["--database-url", db.url, "move", "1", "--json"], { tty: true, now: NOW, env: { NO_COLOR: "1" } });
+    expect(move.code).toBe(64);
+    expect(JSON.parse(move.stdout)).toEqual({ error: { code: "USAGE", message: "--suite or --tier is required when not running interactively" } });
+  });
+});
+
+describe("change in a real terminal (pty, the built CLI)", () => {
+  it("asks the new dates, and Ctrl-C at the second leaves the booking as it was", async () => {
+    const made = await runInProcess(["--database-url", db.url, "book", "--tier", "garden", "--check-in", "2031-12-15", "--nights", "1", "--guest", "Tty Change"]);
+    const id = /#(\d+)/.exec(made.stdout)?.[1] ?? "";
+    const env = cleanEnv({ TERM: "xterm-256color" });
+    const cancelled = runInTerminal(["--database-url", db.url, "change", id], [
+      { expect: "New check-in \\(now 2031-12-15\\)", send: KEY.enter },
+      { expect: "New check-out \\(now 2031-12-16\\)", send: KEY.ctrlC },
+    ], { env });
+    expect(cancelled.failedStep, cancelled.output).toBeNull();
+    expect(cancelled.code, cancelled.output).toBe(130);
+    expect(await bookings("Tty Change")).toEqual([{ suite: expect.any(String), check_in: "2031-12-15", check_out: "2031-12-16" }]);
+    const changed = runInTerminal(["--database-url", db.url, "change", id], [
+      { expect: "New check-in \\(now 2031-12-15\\)", send: KEY.enter },
+      { expect: "New check-out \\(now 2031-12-16\\)", send: `2031-12-18${KEY.enter}` },
+    ], { env });
+    expect(changed.failedStep, changed.output).toBeNull();
+    expect(changed.code, changed.output).toBe(0);
+    expect(await bookings("Tty Change")).toEqual([{ suite: expect.any(String), check_in: "2031-12-15", check_out: "2031-12-18" }]);
+  });
+});
