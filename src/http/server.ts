@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { audit } from "../core/audit.js";
 import { availability } from "../core/availability.js";
 import { book, DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import type { BookingOutcome } from "../core/booking.js";
@@ -17,6 +18,7 @@ import { availabilityFromQuery, bookingFromBody, IDEMPOTENCY_KEY_HEADER } from "
  *   GET    /api/bookings/:id      one booking
  *   DELETE /api/bookings/:id      cancel it (idempotent)
  *   GET    /api/availability      ?from&to|nights&tier
+ *   GET    /api/check             the audit of `hotel check`: 200 {"ok", "checked", "problems"}
  *   GET    /healthz               the database answers
  */
 
@@ -105,6 +107,9 @@ export function createBookingServer(options: BookingServerOptions): Server {
     }
   };
 
+  // 200 whatever the verdict: the request succeeded, `ok` says whether the data is sound.
+  const check: Handler = async () => ({ status: 200, body: await audit(prisma) });
+
   const health: Handler = async () => {
     if (!server.listening) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down", { retryAfter: 1 });
     await prisma.$queryRaw`SELECT 1`;
@@ -115,6 +120,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
     { pattern: /^\/api\/bookings$/, methods: { POST: postBooking } },
     { pattern: /^\/api\/bookings\/([^/]+)$/, methods: { GET: getOne, DELETE: cancelOne } },
     { pattern: /^\/api\/availability$/, methods: { GET: getAvailability } },
+    { pattern: /^\/api\/check$/, methods: { GET: check } },
     { pattern: /^\/healthz$/, methods: { GET: health } },
   ];
 

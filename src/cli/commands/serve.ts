@@ -37,7 +37,9 @@ export async function run(flags: ServeFlags, command: Command): Promise<number> 
   if (host === "") throw new HotelError("USAGE", "--host must not be empty");
   const port = parseCount(flags.port ?? "3000", "--port", 0, 65_535);
   const lockTimeoutMs = ctx.lockTimeoutMs();
-  const db = await ctx.database({ poolSize: SERVE_POOL_SIZE });
+  // Set only by `hotel stress --via http` for the server it starts over its scratch schema.
+  const { serveSchemaFromEnv } = await import("../../stress/own-server.js");
+  const db = await ctx.database({ poolSize: SERVE_POOL_SIZE, schema: serveSchemaFromEnv() });
 
   // From here on the signals are ours: the first starts the graceful stop, a
   // second cuts it short. Taken before the startup line, which tells a
