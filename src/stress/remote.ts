@@ -43,8 +43,10 @@ export async function runRemote(config: StressConfig, env: StressEnvironment): P
   let stopping = false;
   let engine: RunEngine | undefined;
   let driving: Promise<void> | undefined;
-  let cancelled: { cancelled: number; failed: number } | undefined;
-  const cancelOwn = async (): Promise<{ cancelled: number; failed: number }> => (cancelled ??= config.keep ? { cancelled: 0, failed: 0 } : await cancelBookings(clients, recorder));
+  let cancelling: Promise<{ cancelled: number; failed: number }> | undefined;
+  // Once, whoever asks first: the end of the run, or the teardown after Ctrl-C.
+  const cancelOwn = (): Promise<{ cancelled: number; failed: number }> =>
+    (cancelling ??= config.keep ? Promise.resolve({ cancelled: 0, failed: 0 }) : cancelBookings(clients, recorder));
   let teardownPromise: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (teardownPromise ??= (async () => {

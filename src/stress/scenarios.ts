@@ -77,7 +77,7 @@ export function operationAt(plan: RequestPlan, index: number): StressOperation {
  * - mixed-tiers: the same stay in a random tier.
  */
 export function requestAt(plan: RequestPlan, index: number): BookingRequest {
-  const first = parseDate(plan.checkIn, "check-in");
+  const first = firstNightOf(plan.checkIn);
   const next = streamFor(plan.seed, index);
   let tier = plan.tiers[0] as TierPlan;
   let start = 0;
@@ -94,6 +94,13 @@ export function requestAt(plan: RequestPlan, index: number): BookingRequest {
     checkIn: formatDate(addDays(first, start)),
     checkOut: formatDate(addDays(first, start + nights)),
   };
+}
+
+let firstNight: { checkIn: string; date: Date } | undefined;
+/** The check-in as a date, parsed once per run rather than once per request. */
+function firstNightOf(checkIn: string): Date {
+  if (firstNight?.checkIn !== checkIn) firstNight = { checkIn, date: parseDate(checkIn, "check-in") };
+  return firstNight.date;
 }
 
 /** The last night (days after the check-in) a scenario's stays can reach. */

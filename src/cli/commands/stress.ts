@@ -90,7 +90,8 @@ export async function run(flags: StressFlags, command: Command): Promise<number>
       registerCleanup,
       launcher: cliLauncher(),
       onPhase: progress.phase,
-      onProgress: progress.update,
+      // Only a live view needs every result counted out.
+      onProgress: ctx.out.interactive ? progress.update : undefined,
       note: progress.note,
       confirmRemote: (description) => (flags.yes ? Promise.resolve(true) : confirm(ctx.out, description, progress)),
     });
