@@ -89,14 +89,8 @@ interface OverheadRow {
   samples: number;
 }
 
-interface StartupRow {
-  runs: number;
-  nodeP50Ms: number;
-  versionP50Ms: number;
-  helpP50Ms: number;
-  versionRatio: number;
-  helpRatio: number;
-}
+/** Start-up times as measured, rounded for the report. */
+type StartupRow = StartupResult;
 
 export interface BenchDocument {
   tool: "hotel-bench";
