@@ -6,7 +6,7 @@ import { describeError, HttpClient } from "./http-client.js";
 import type { Finding } from "./oracle.js";
 import { RunOutputs } from "./outputs.js";
 import { packageLauncher } from "./own-server.js";
-import { buildReport, type RemoteSummary, type StressReport } from "./report.js";
+import { buildReport, type Invariants, type RemoteSummary, type StressReport } from "./report.js";
 import type { RunRecorder } from "./results.js";
 import type { StressEnvironment } from "./run.js";
 import { guestNameOf } from "./scenarios.js";
@@ -30,9 +30,7 @@ const DRAIN_MS = 30_000;
 
 export async function runRemote(config: StressConfig, env: StressEnvironment): Promise<StressReport> {
   const urls = config.urls;
-  const extent = config.n !== null ? `${config.n} booking request(s)` : `booking requests for ${config.durationMs! / 1000} s`;
-  const description = `${extent} against the real inventory of ${urls.join(", ")} (${config.tiers.map((t) => t.name).join(", ")} from ${config.checkIn}); ${config.keep ? "the bookings it makes stay (--keep)" : "it cancels the bookings it makes at the end"}`;
-  if (!env.confirmRemote || !(await env.confirmRemote(description))) throw new HotelError("USAGE", `Not confirmed: nothing was booked on ${urls.join(", ")}`);
+  if (!env.confirmRemote || !(await env.confirmRemote(describeRun(config)))) throw new HotelError("USAGE", `Not confirmed: nothing was booked on ${urls.join(", ")}`);
 
   env.onPhase?.("preparing");
   const clients = urls.map((url) => new HttpClient(url, PARALLEL_CHECKS));
@@ -80,28 +78,12 @@ export async function runRemote(config: StressConfig, env: StressEnvironment): P
     await driving;
     await engine.close();
     env.onPhase?.("auditing");
-    const lost = await findLostBookings(clients, recorder, guestPrefix);
-    const audit = await auditServers(clients);
+    const { invariants, findings, serverProblems } = await judgeRemote(clients, recorder, guestPrefix);
     const { cancelled: done, failed } = await cancelOwn();
     if (failed > 0) env.note?.(`${failed} booking(s) of this run could not be cancelled: look for guest names starting with ${guestPrefix}`);
-    const remote: RemoteSummary = { urls, serverProblems: audit.problems, cancelled: done, cancelFailed: failed, kept: config.keep };
-    const report = buildReport(config, recorder, {
-      concurrency: config.concurrency,
-      loadMs: engine.loadMs,
-      clientCpuMs: engine.cpuMs,
-      schema: null,
-      remote,
-      capacities,
-      invariants: {
-        overbookedNights: audit.overbookedNights,
-        doubleBookedSuites: audit.doubleBookedSuites,
-        unjustifiedRefusals: null,
-        phantomBookings: null,
-        lostBookings: lost.count,
-        ok: audit.problems === 0 && lost.count === 0,
-      },
-      findings: [...lost.findings, ...audit.findings].slice(0, 10),
-    });
+    const remote: RemoteSummary = { urls, serverProblems, cancelled: done, cancelFailed: failed, kept: config.keep };
+    const context = { concurrency: config.concurrency, loadMs: engine.loadMs, clientCpuMs: engine.cpuMs, schema: null, remote, capacities, invariants, findings };
+    const report = buildReport(config, recorder, context);
     outputs.finish(report);
     await teardown();
     unregister?.();
@@ -111,6 +93,33 @@ export async function runRemote(config: StressConfig, env: StressEnvironment): P
     unregister?.();
     throw error;
   }
+}
+
+/** What the confirmation asks about. */
+function describeRun(config: StressConfig): string {
+  const extent = config.n !== null ? `${config.n} booking request(s)` : `booking requests for ${(config.durationMs ?? 0) / 1000} s`;
+  const tiers = config.tiers.map((tier) => tier.name).join(", ");
+  const after = config.keep ? "the bookings it makes stay (--keep)" : "it cancels the bookings it makes at the end";
+  return `${extent} against the real inventory of ${config.urls.join(", ")} (${tiers} from ${config.checkIn}); ${after}`;
+}
+
+/**
+ * What can be judged without the rows: every accepted booking is there, and
+ * each server's own audit is clean. Unjustified refusals and phantom bookings
+ * need the server's other traffic: null, not judged.
+ */
+async function judgeRemote(clients: HttpClient[], recorder: RunRecorder, guestPrefix: string): Promise<{ invariants: Invariants; findings: Finding[]; serverProblems: number }> {
+  const lost = await findLostBookings(clients, recorder, guestPrefix);
+  const audit = await auditServers(clients);
+  const invariants: Invariants = {
+    overbookedNights: audit.overbookedNights,
+    doubleBookedSuites: audit.doubleBookedSuites,
+    unjustifiedRefusals: null,
+    phantomBookings: null,
+    lostBookings: lost.count,
+    ok: audit.problems === 0 && lost.count === 0,
+  };
+  return { invariants, findings: [...lost.findings, ...audit.findings].slice(0, 10), serverProblems: audit.problems };
 }
 
 /** Every server answers, has GET /api/check, and knows the tiers; the tiers' active suites. */

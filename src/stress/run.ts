@@ -2,7 +2,7 @@ import { HotelError } from "../core/errors.js";
 import type { StressConfig } from "./config.js";
 import type { SliceOptions } from "./driver.js";
 import { RunEngine } from "./engine.js";
-import { judgeRun, type JudgedRefusal } from "./oracle.js";
+import { judgeRun, type JudgedRefusal, type Judgement } from "./oracle.js";
 import { RunOutputs } from "./outputs.js";
 import { packageLauncher, startOwnServer, type CliLauncher, type OwnServer } from "./own-server.js";
 import { runRemote } from "./remote.js";
@@ -77,122 +77,148 @@ export interface ScratchRun {
 
 export async function openScratchRun(config: StressConfig, env: StressEnvironment): Promise<ScratchRun> {
   if (!env.baseUrl) throw new HotelError("INTERNAL", "a scratch stress run needs a database URL");
-  const baseUrl = env.baseUrl;
-  const schema = newScratchName();
-  let schemaMayExist = false;
-  let stopping = false;
-  let engine: RunEngine | undefined;
-  let server: OwnServer | undefined;
-  let outputs: RunOutputs | undefined;
-  let teardownPromise: Promise<void> | undefined;
-  const teardown = (): Promise<void> =>
-    (teardownPromise ??= (async () => {
-      stopping = true;
-      env.onPhase?.("cleaning-up");
-      outputs?.close();
-      await engine?.close();
-      await server?.stop();
-      // End the run's sessions first, so no request in flight holds a lock the drop needs.
-      if (schemaMayExist) await endSessions(baseUrl, schema).catch(() => undefined);
-      if (schemaMayExist && !config.keep) await dropScratchSchema(baseUrl, schema);
-      if (schemaMayExist && config.keep) {
-        if (scratch) await removeWarmUpBookings(scratch).catch(() => undefined);
-        await markKept(baseUrl, schema);
-      }
-    })());
-  const unregister = env.registerCleanup?.(teardown);
-  const fail = async (error: unknown): Promise<never> => {
-    await teardown().catch(() => undefined);
-    unregister?.();
-    throw error;
-  };
+  const run = new ScratchLifecycle(config, env, env.baseUrl);
+  await run.prepare();
+  return run;
+}
 
-  let scratch: ScratchSchema | undefined;
-  let concurrency: number;
-  let recorder: RunRecorder;
-  try {
-    env.onPhase?.("preparing");
-    const swept = await sweepAbandonedScratchSchemas(baseUrl);
-    if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
-    concurrency = await sizeConcurrency(config, baseUrl, env);
-    schemaMayExist = true;
-    scratch = await createScratchSchema(baseUrl, schema);
-    await createInventory(scratch, config);
-    outputs = new RunOutputs(config, { postgres: await serverVersion(scratch) });
-    recorder = outputs.recorder;
-    const launcher = env.launcher ?? packageLauncher();
-    env.onPhase?.("warming-up");
-    if (config.via === "http") server = await startOwnServer({ launcher, databaseUrl: scratch.databaseUrl, schema, lockTimeoutMs: config.lockTimeoutMs });
-    engine = await RunEngine.open({
-      config,
-      concurrency,
-      spec: server ? { via: "http", urls: [server.url] } : { via: "core", databaseUrl: scratch.databaseUrl, schema },
-      workers: { target: server ? { via: "http", urls: [server.url] } : { via: "core", schema }, databaseUrl: scratch.databaseUrl, launcher },
-      onResult: (result) => {
-        recorder.record(result);
-        env.onProgress?.(recorder.progress(config.n));
-      },
-      onStart: () => {
-        outputs?.start();
-        env.onPhase?.("running");
-      },
-      stopped: () => stopping,
-    });
-  } catch (error) {
-    return fail(error);
+/** The steps of a scratch run; the teardown is registered from the start and runs once, whoever asks first. */
+class ScratchLifecycle implements ScratchRun {
+  readonly schema = newScratchName();
+  private schemaMayExist = false;
+  private stopping = false;
+  private scratch?: ScratchSchema;
+  private server?: OwnServer;
+  private outputs?: RunOutputs;
+  private engine?: RunEngine;
+  private concurrency = 0;
+  private tornDown?: Promise<void>;
+  private readonly unregister?: () => void;
+
+  constructor(
+    private readonly config: StressConfig,
+    private readonly env: StressEnvironment,
+    private readonly baseUrl: string,
+  ) {
+    this.unregister = env.registerCleanup?.(() => this.teardown());
   }
 
-  const running = engine;
-  return {
-    schema,
-    get done() {
-      return running.done;
-    },
-    drive: (slice) => running.drive(slice).catch(fail),
-    abandon: async () => {
-      await teardown().catch(() => undefined);
-      unregister?.();
-    },
-    async finish() {
-      try {
-        await running.close();
-        await server?.stop();
-        const expected = running.sent ?? (config.durationMs === null && config.n !== null ? config.n : recorder.span);
-        const missing = recorder.missing(expected);
-        if (missing.length > 0) throw new HotelError("INTERNAL", `no result for request(s) ${missing.join(", ")}`);
-        env.onPhase?.("auditing");
-        const rows = await readFinalRows(scratch as ScratchSchema);
-        for (const booking of rows.bookings) {
-          if (booking.requestIndex === undefined || booking.requestIndex >= recorder.span) booking.requestIndex = undefined;
-          else booking.startedAt = recorder.startedAt(booking.requestIndex);
-        }
-        const { findings, ...invariants } = judgeRun({
-          suites: rows.suites,
-          bookings: rows.bookings,
-          refusals: refusalsInOrder(config, recorder),
-          // Over HTTP every time is the client's: a superset of what the server saw, so no slack is needed.
-          clockSlackMs: config.workers > 1 ? CROSS_PROCESS_CLOCK_SLACK_MS : 0,
-          reported: { count: recorder.span, outcomeOf: (index) => recorder.reportedAt(index) },
-        });
-        const report = buildReport(config, recorder, {
-          concurrency,
-          loadMs: running.loadMs,
-          clientCpuMs: running.cpuMs,
-          schema,
-          remote: null,
-          capacities: config.tiers.map((tier) => tier.capacity),
-          invariants,
-          findings,
-        });
-        (outputs as RunOutputs).finish(report);
-        await teardown();
-        unregister?.();
-        return report;
-      } catch (error) {
-        return fail(error);
-      }
-    },
-  };
+  get done(): boolean {
+    return this.engine?.done ?? true;
+  }
+
+  async prepare(): Promise<void> {
+    const { config, env } = this;
+    try {
+      env.onPhase?.("preparing");
+      const swept = await sweepAbandonedScratchSchemas(this.baseUrl);
+      if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
+      this.concurrency = await sizeConcurrency(config, this.baseUrl, env);
+      this.schemaMayExist = true;
+      const scratch = (this.scratch = await createScratchSchema(this.baseUrl, this.schema));
+      await createInventory(scratch, config);
+      const outputs = (this.outputs = new RunOutputs(config, { postgres: await serverVersion(scratch) }));
+      const launcher = env.launcher ?? packageLauncher();
+      env.onPhase?.("warming-up");
+      if (config.via === "http") this.server = await startOwnServer({ launcher, databaseUrl: scratch.databaseUrl, schema: this.schema, lockTimeoutMs: config.lockTimeoutMs });
+      const target: { via: "http"; urls: string[] } | undefined = this.server ? { via: "http", urls: [this.server.url] } : undefined;
+      this.engine = await RunEngine.open({
+        config,
+        concurrency: this.concurrency,
+        spec: target ?? { via: "core", databaseUrl: scratch.databaseUrl, schema: this.schema },
+        workers: { target: target ?? { via: "core", schema: this.schema }, databaseUrl: scratch.databaseUrl, launcher },
+        onResult: (result) => {
+          outputs.recorder.record(result);
+          env.onProgress?.(outputs.recorder.progress(config.n));
+        },
+        onStart: () => {
+          outputs.start();
+          env.onPhase?.("running");
+        },
+        stopped: () => this.stopping,
+      });
+    } catch (error) {
+      await this.fail(error);
+    }
+  }
+
+  async drive(slice?: SliceOptions): Promise<void> {
+    await (this.engine as RunEngine).drive(slice).catch((error: unknown) => this.fail(error));
+  }
+
+  async finish(): Promise<StressReport> {
+    const engine = this.engine as RunEngine;
+    const outputs = this.outputs as RunOutputs;
+    try {
+      await engine.close();
+      await this.server?.stop();
+      const { recorder } = outputs;
+      const expected = engine.sent ?? (this.config.durationMs === null && this.config.n !== null ? this.config.n : recorder.span);
+      const missing = recorder.missing(expected);
+      if (missing.length > 0) throw new HotelError("INTERNAL", `no result for request(s) ${missing.join(", ")}`);
+      this.env.onPhase?.("auditing");
+      const { findings, ...invariants } = await judgeScratch(this.config, this.scratch as ScratchSchema, recorder);
+      const report = buildReport(this.config, recorder, {
+        concurrency: this.concurrency,
+        loadMs: engine.loadMs,
+        clientCpuMs: engine.cpuMs,
+        schema: this.schema,
+        remote: null,
+        capacities: this.config.tiers.map((tier) => tier.capacity),
+        invariants,
+        findings,
+      });
+      outputs.finish(report);
+      await this.abandon();
+      return report;
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  async abandon(): Promise<void> {
+    await this.teardown().catch(() => undefined);
+    this.unregister?.();
+  }
+
+  private async fail(error: unknown): Promise<never> {
+    await this.abandon();
+    throw error;
+  }
+
+  private teardown(): Promise<void> {
+    return (this.tornDown ??= (async () => {
+      const { baseUrl, schema } = this;
+      this.stopping = true;
+      this.env.onPhase?.("cleaning-up");
+      this.outputs?.close();
+      await this.engine?.close();
+      await this.server?.stop();
+      if (!this.schemaMayExist) return;
+      // End the run's sessions first, so no request in flight holds a lock the drop needs.
+      await endSessions(baseUrl, schema).catch(() => undefined);
+      if (!this.config.keep) return dropScratchSchema(baseUrl, schema);
+      if (this.scratch) await removeWarmUpBookings(this.scratch).catch(() => undefined);
+      await markKept(baseUrl, schema);
+    })());
+  }
+}
+
+/** The oracle's judgement of the final rows against what every request was told. */
+async function judgeScratch(config: StressConfig, scratch: ScratchSchema, recorder: RunRecorder): Promise<Judgement> {
+  const rows = await readFinalRows(scratch);
+  for (const booking of rows.bookings) {
+    if (booking.requestIndex === undefined || booking.requestIndex >= recorder.span) booking.requestIndex = undefined;
+    else booking.startedAt = recorder.startedAt(booking.requestIndex);
+  }
+  return judgeRun({
+    suites: rows.suites,
+    bookings: rows.bookings,
+    refusals: refusalsInOrder(config, recorder),
+    // Over HTTP every time is the client's: a superset of what the server saw, so no slack is needed.
+    clockSlackMs: config.workers > 1 ? CROSS_PROCESS_CLOCK_SLACK_MS : 0,
+    reported: { count: recorder.span, outcomeOf: (index) => recorder.reportedAt(index) },
+  });
 }
 
 /** --concurrency, capped by what the server can spare (one connection per request in flight, through the core). */
