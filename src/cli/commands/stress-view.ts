@@ -16,8 +16,10 @@ export interface ProgressView {
   phase(phase: StressPhase): void;
   update(progress: Progress): void;
   note(text: string): void;
-  /** Stops redrawing (a prompt is about to use the terminal). */
+  /** Stops redrawing while a prompt uses the terminal... */
   pause(): void;
+  /** ...and starts again after it. */
+  resume(): void;
   stop(): void;
 }
 
@@ -35,7 +37,7 @@ const REDRAW_MS = 100;
 const RATE_WINDOW_MS = 2000;
 
 export async function startProgress(out: Output, config: StressConfig): Promise<ProgressView> {
-  if (!out.interactive) return { phase: () => undefined, update: () => undefined, note: (text) => out.note(text), pause: () => undefined, stop: () => undefined };
+  if (!out.interactive) return { phase: () => undefined, update: () => undefined, note: (text) => out.note(text), pause: () => undefined, resume: () => undefined, stop: () => undefined };
   const stream = process.stderr;
   let phase: StressPhase = "preparing";
   let latest: Progress | undefined;
@@ -56,15 +58,25 @@ export async function startProgress(out: Output, config: StressConfig): Promise<
     clear();
     stream.write(fit(text, stream.columns ?? 80));
   };
-  let timer: NodeJS.Timeout | undefined = setInterval(render, REDRAW_MS);
-  timer.unref();
-  render();
-  const stop = (): void => {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const start = (): void => {
+    if (stopped || timer !== undefined) return;
+    timer = setInterval(render, REDRAW_MS);
+    timer.unref();
+    render();
+  };
+  const pause = (): void => {
     if (timer === undefined) return;
     clearInterval(timer);
     timer = undefined;
     clear();
   };
+  const stop = (): void => {
+    stopped = true;
+    pause();
+  };
+  start();
   registerCleanup(async () => stop());
   return {
     phase: (next) => {
@@ -79,7 +91,8 @@ export async function startProgress(out: Output, config: StressConfig): Promise<
       if (timer !== undefined) clear();
       out.note(text);
     },
-    pause: stop,
+    pause,
+    resume: start,
     stop,
   };
 }

@@ -120,7 +120,7 @@ export async function run(flags: StressFlags, command: Command): Promise<number>
 }
 
 /** Asks on the terminal; never when it cannot (then --yes is the way). */
-async function confirm(out: Output, description: string, progress: { pause(): void }): Promise<boolean> {
+async function confirm(out: Output, description: string, progress: { pause(): void; resume(): void }): Promise<boolean> {
   const canPrompt = process.stdin.isTTY === true && process.stderr.isTTY === true && !out.json && !process.env.CI;
   if (!canPrompt) throw new HotelError("USAGE", "--url books the server's real inventory: pass --yes to confirm (there is no terminal to ask on)");
   progress.pause();
@@ -130,6 +130,7 @@ async function confirm(out: Output, description: string, progress: { pause(): vo
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     prompt.close();
+    progress.resume();
   }
 }
 
