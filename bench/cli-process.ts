@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { redactSecrets } from "../src/db/url.js";
-import { distribution, type Distribution } from "../src/stress/stats.js";
+import { histogramOf } from "../src/stress/stats.js";
 import { registerCleanup } from "./scratch.js";
 
 /**
@@ -30,9 +30,9 @@ function newestSource(dir: string): number {
 
 export interface StartupResult {
   runs: number;
-  nodeMs: Distribution;
-  versionMs: Distribution;
-  helpMs: Distribution;
+  nodeP50Ms: number;
+  versionP50Ms: number;
+  helpP50Ms: number;
   /** Median `hotel --version` / median `node -e 0`. */
   versionRatio: number;
   helpRatio: number;
@@ -60,10 +60,9 @@ export function measureStartup(bin: string, runs: number): StartupResult {
     version.push(sample[1] as number);
     help.push(sample[2] as number);
   }
-  const nodeMs = distribution(node);
-  const versionMs = distribution(version);
-  const helpMs = distribution(help);
-  return { runs, nodeMs, versionMs, helpMs, versionRatio: versionMs.p50 / nodeMs.p50, helpRatio: helpMs.p50 / nodeMs.p50 };
+  const median = (values: number[]): number => histogramOf(values).percentile(50);
+  const [nodeP50Ms, versionP50Ms, helpP50Ms] = [median(node), median(version), median(help)];
+  return { runs, nodeP50Ms, versionP50Ms, helpP50Ms, versionRatio: versionP50Ms / nodeP50Ms, helpRatio: helpP50Ms / nodeP50Ms };
 }
 
 export interface StressMemoryResult {

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describeServer, parseDatabaseUrl, redactSecrets, withDatabase } from "../src/db/url.js";
+import { resolveDatabaseUrl } from "../src/db/database.js";
+import { describeServer, redactSecrets, withDatabase } from "../src/db/url.js";
 import { withPg } from "../src/stress/scratch.js";
 
 /**
@@ -26,11 +27,9 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export function resolveUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const url = flag ?? (env.BENCH_DATABASE_URL || undefined) ?? (env.DATABASE_URL || undefined);
-  if (url !== undefined) parseDatabaseUrl(url);
-  return url;
-}
+/** --database-url, else BENCH_DATABASE_URL, else what every hotel command uses (DATABASE_URL); undefined: embedded. */
+export const resolveUrl = (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  resolveDatabaseUrl({ databaseUrl: flag ?? (env.BENCH_DATABASE_URL || undefined), env });
 
 export async function openBenchDatabase(explicit: string | undefined, log: (line: string) => void): Promise<BenchDatabase> {
   let serverUrl = explicit;

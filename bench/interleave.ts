@@ -1,6 +1,5 @@
 import { FLASH_NIGHT_KEY } from "./scenarios.js";
-import { openLimit, type LimitShape, type OpenLimit } from "./limit.js";
-import type { LoadResult } from "./load.js";
+import { openLimit, type LimitResult, type LimitShape, type OpenLimit } from "./limit.js";
 import { openPhase, type OpenPhase, type PhaseResult } from "./phase.js";
 import type { PhaseSpec, Step } from "./plan.js";
 
@@ -15,7 +14,7 @@ export async function runInterleaved(
   step: Extract<Step, { kind: "interleaved" }>,
   members: PhaseSpec[],
   shapes: LimitShape[],
-): Promise<{ limits: [LimitShape, LoadResult][]; phases: PhaseResult[] }> {
+): Promise<{ limits: [LimitShape, LimitResult][]; phases: PhaseResult[] }> {
   const limits: [LimitShape, OpenLimit][] = [];
   const opened: OpenPhase[] = [];
   try {

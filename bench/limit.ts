@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { drive, Load, type LoadResult } from "./load.js";
+import { LoadDriver, OUTCOME, RunRecorder, type TaskAnswer } from "../src/stress/index.js";
 
 /**
  * The physical limit: what PostgreSQL itself does for the smallest booking-like
@@ -29,14 +29,37 @@ export interface LimitPhase {
   maxSeconds: number;
 }
 
+export interface LimitResult {
+  requested: number;
+  completed: number;
+  capped: boolean;
+  perSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  clientCpuMsPerRequest: number;
+  errors: number;
+  firstError?: string;
+}
+
 export interface OpenLimit {
   /** Runs up to `n` more transactions, for at most `seconds`. */
   runFor(n: number, seconds: number): Promise<void>;
-  result(): LoadResult;
+  result(): LimitResult;
   close(): Promise<void>;
 }
 
-/** A pool of exactly `concurrency` connections for one shape, warmed before anything is timed. */
+const committed: TaskAnswer = { operation: "book", outcome: OUTCOME.accepted, status: null, lockWaitMs: Number.NaN };
+
+/** Runs one transaction as a stress task: an error is an outcome, never a throw. */
+const asTask = (transaction: (index: number) => Promise<unknown>) => async (index: number): Promise<TaskAnswer> => {
+  try {
+    await transaction(index);
+    return committed;
+  } catch (error) {
+    return { ...committed, outcome: OUTCOME.error, message: error instanceof Error ? error.message : String(error) };
+  }
+};
+
+/** A pool of exactly `concurrency` connections for one shape, warmed before anything is timed; driven by the stress library's closed-model driver. */
 export async function openLimit(url: string, night: number, shape: LimitShape, concurrency: number, capacity = 1_000_000): Promise<OpenLimit> {
   const pool = new pg.Pool({ connectionString: url, max: concurrency });
   pool.on("error", () => undefined);
@@ -54,27 +77,38 @@ export async function openLimit(url: string, night: number, shape: LimitShape, c
   try {
     // Open every connection, run each statement on each, and let V8 compile
     // node-pg's hot paths before the clock starts.
-    await drive({ n: Math.max(concurrency * 20, 300), concurrency, maxSeconds: 5, run: async (i) => (await transaction(-1 - i), { outcome: "accepted" }) });
+    const warmUp = new LoadDriver({ concurrency, count: Math.max(concurrency * 20, 300), durationMs: 5000 }, asTask((i) => transaction(-1 - i)), () => undefined);
+    await warmUp.run();
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw error;
   }
-  const load = new Load(capacity, async (index) => {
-    await transaction(index);
-    return { outcome: "accepted" };
-  });
+  const recorder = new RunRecorder({ columns: false });
+  const driver = new LoadDriver({ concurrency, count: capacity, durationMs: Infinity }, asTask(transaction), (result) => recorder.record(result));
   return {
-    runFor: (n, seconds) => load.runUntil(load.started + n, concurrency, Infinity, seconds),
-    result: () => {
-      const result = load.result();
-      return { ...result, requested: result.completed };
-    },
+    runFor: (n, seconds) => driver.run({ until: driver.started + n, sliceMs: seconds * 1000 }),
+    result: () => limitResult(recorder, driver),
     close: () => pool.end().catch(() => undefined),
   };
 }
 
+function limitResult(recorder: RunRecorder, driver: LoadDriver): LimitResult {
+  const completed = recorder.done;
+  const latency = recorder.latency.percentiles();
+  return {
+    requested: completed,
+    completed,
+    capped: false,
+    perSec: driver.runningMs > 0 ? (completed * 1000) / driver.runningMs : 0,
+    latencyMs: { p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max, mean: Math.round(recorder.latency.mean * 100) / 100 },
+    clientCpuMsPerRequest: completed > 0 ? driver.cpuMs / completed : 0,
+    errors: recorder.count(OUTCOME.error),
+    firstError: recorder.errorMessages()[0]?.message,
+  };
+}
+
 /** One limit phase in one go. */
-export async function runLimit(url: string, night: number, phase: LimitPhase): Promise<LoadResult> {
+export async function runLimit(url: string, night: number, phase: LimitPhase): Promise<LimitResult> {
   const limit = await openLimit(url, night, phase.shape, phase.concurrency, phase.n);
   try {
     await limit.runFor(phase.n, phase.maxSeconds);

@@ -2,27 +2,23 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type pg from "pg";
 import { packageRoot } from "../src/db/paths.js";
 import { redactSecrets } from "../src/db/url.js";
-import { freeConnections, withPg } from "../src/stress/scratch.js";
+import { STRATEGIES } from "../src/stress/index.js";
 import { builtCli, measureStartup, measureStressMemory } from "./cli-process.js";
 import { openBenchDatabase, resolveUrl, type BenchDatabase } from "./database.js";
-import { runInterleaved } from "./interleave.js";
-import { findPgbench, LIMIT_DDL, runLimit, runPgbench } from "./limit.js";
 import { measureOverhead } from "./overhead.js";
-import { runPhase } from "./phase.js";
 import { planFor, type Plan } from "./plan.js";
 import { renderTable } from "./render.js";
-import { attachLimits, limitRow, overheadRows, phaseRow, startupRow, type BenchDocument, type LimitRow, type PhaseRow } from "./report.js";
+import { attachLimits, overheadRows, startupRow, type BenchDocument } from "./report.js";
+import { runCleanups } from "./scratch.js";
+import { runSteps } from "./steps.js";
 import { targets } from "./targets.js";
-import { FLASH_NIGHT_KEY } from "./scenarios.js";
-import { runCleanups, withScratch } from "./scratch.js";
-import { STRATEGIES } from "./strategies.js";
 
 /**
- * `npm run bench`: the booking core against the physical limit and the seed's
- * design, side by side in one run. Prints a table (or, with --json, one JSON
+ * `npm run bench`: the booking core against the physical limit (raw node-pg,
+ * and pgbench when installed) and the serializable design, side by side in
+ * one run, through the stress library's own engine. Prints a table (or, with --json, one JSON
  * document), always writes bench/results/latest.json, and exits 0 whatever the
  * numbers (it is a report), unless --check is given: then 1 when a target is missed.
  */
@@ -141,92 +137,8 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
   const info = await db.info();
   log(`${plan.mode} run on ${info.postgres} at ${db.server}${db.created ? `, database ${db.created}` : ""}`);
 
-  const limitRows: LimitRow[] = [];
-  const pgbench: BenchDocument["limit"]["pgbench"] = [];
-  let pgbenchSkipped: string | undefined;
-  const pgbenchBinary = findPgbench();
-  const phases: PhaseRow[] = [];
-
-  /** Enough free connections for `concurrency` plus the bench's own bookkeeping, else a note. */
-  const connectionsFor = async (what: string, concurrency: number): Promise<boolean> => {
-    const free = await freeConnections(db.url);
-    if (free >= concurrency + 2) return true;
-    notes.push(`${what} skipped: the server had ${free} free connections, it needs ${concurrency + 2} (max_connections, other clients)`);
-    log(`${what} SKIPPED: only ${free} free connections`);
-    return false;
-  };
-
-  // The limit's own scratch schema lives for the whole run, so that its
-  // repeat measurements cost no set-up.
-  await withScratch(db.url, { tiers: [], warmupSuites: 0 }, async (limitScratch) => {
-    await withPg(limitScratch.url, (client: pg.Client) => client.query(LIMIT_DDL));
-    for (const step of plan.steps) {
-      if (step.kind === "limit") {
-        if (!args.sections.has("limit")) continue;
-        const what = `limit ${step.phase.shape} c=${step.phase.concurrency}`;
-        if (!(await connectionsFor(what, step.phase.concurrency))) continue;
-        try {
-          const row = limitRow(step.phase.shape, step.phase.concurrency, undefined, await runLimit(limitScratch.url, FLASH_NIGHT_KEY, step.phase));
-          limitRows.push(row);
-          log(`${what}: ${row.perSec} tx/s, p50 ${row.latencyMs.p50} ms, client CPU ${row.clientCpuMsPerRequest} ms/tx`);
-        } catch (error) {
-          notes.push(`${what} failed: ${message(error)}`);
-        }
-      } else if (step.kind === "pgbench") {
-        if (!args.sections.has("limit")) continue;
-        if (!pgbenchBinary) {
-          pgbenchSkipped = "not installed (looked on PATH and in /usr/lib/postgresql/*/bin)";
-          continue;
-        }
-        if (!(await connectionsFor(`pgbench c=${step.concurrency}`, step.concurrency))) continue;
-        try {
-          const result = await runPgbench(pgbenchBinary, db.url, limitScratch.name, FLASH_NIGHT_KEY, step.concurrency, step.seconds);
-          pgbench.push(result);
-          log(`pgbench c=${step.concurrency}: ${result.tps.toFixed(0)} tps, ${result.latencyAvgMs} ms average`);
-        } catch (error) {
-          pgbenchSkipped = message(error);
-        }
-      } else if (step.kind === "phase") {
-        const { strategy, scenario } = step;
-        if (!args.sections.has(strategy)) continue;
-        const what = `${strategy} ${scenario.id}`;
-        if (!(await connectionsFor(what, scenario.concurrency))) continue;
-        log(`${what}: ${scenario.label} ...`);
-        try {
-          const row = phaseRow(await runPhase(db.url, strategy, scenario));
-          phases.push(row);
-          logPhase(log, row);
-        } catch (error) {
-          notes.push(`${what} failed: ${message(error)}`);
-          log(`${what} FAILED: ${message(error)}`);
-        }
-      } else {
-        const members = step.phases.filter((phase) => args.sections.has(phase.strategy));
-        const shapes = args.sections.has("limit") ? step.limits : [];
-        if (members.length === 0) continue;
-        const what = `${step.name} (interleaved: ${[...shapes.map((shape) => `limit ${shape}`), ...members.map((m) => `${m.strategy} ${m.scenario.id}`)].join(", ")})`;
-        if (!(await connectionsFor(what, step.concurrency * (members.length + shapes.length)))) continue;
-        log(`${what}, ${step.rounds} rounds ...`);
-        try {
-          const result = await runInterleaved(db.url, limitScratch.url, step, members, shapes);
-          for (const [shape, load] of result.limits) {
-            const row = limitRow(shape, step.concurrency, step.name, load);
-            limitRows.push(row);
-            log(`limit ${shape} c=${step.concurrency} [${step.name}]: ${row.perSec} tx/s, p50 ${row.latencyMs.p50} ms, client CPU ${row.clientCpuMsPerRequest} ms/tx`);
-          }
-          for (const phase of result.phases) {
-            const row = phaseRow(phase, step.name);
-            phases.push(row);
-            logPhase(log, row);
-          }
-        } catch (error) {
-          notes.push(`${step.name} failed: ${message(error)}`);
-          log(`${step.name} FAILED: ${message(error)}`);
-        }
-      }
-    }
-  });
-  attachLimits(phases, limitRows);
+  const { limitRows, pgbench, pgbenchSkipped, phases } = await runSteps({ url: db.url, steps: plan.steps, sections: args.sections, log, notes });
+  attachLimits(phases, limitRows, pgbench);
 
   let overhead: BenchDocument["overhead"];
   if (args.sections.has("overhead")) {
@@ -267,12 +179,12 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
       "ratios (x lim) use node-pg with one round trip per statement (4rt: what a client binding parameters sends, and what pgbench sends) at the same concurrency, measured interleaved with the phase when it ran in a group, else the median of the runs; 1rt (the 4 statements as one simple-protocol string) is the ceiling, shown as x 1rt",
     phases: limitRows,
     pgbench,
-    pgbenchSkipped: pgbenchSkipped ?? (args.sections.has("limit") && !pgbenchBinary ? "not installed" : undefined),
+    pgbenchSkipped,
   };
   const cpus = os.cpus();
   const doc: BenchDocument = {
     tool: "hotel-bench",
-    schemaVersion: 1,
+    schemaVersion: 2,
     mode: plan.mode,
     startedAt: new Date(started).toISOString(),
     durationSeconds: 0,
@@ -299,6 +211,3 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
   return doc;
 }
 
-function logPhase(log: Log, row: PhaseRow): void {
-  log(`${row.strategy} ${row.scenario}: ${row.perSec} req/s, ${row.acceptedPerSec} accepted/s, p50 ${row.latencyMs.p50} ms, client CPU ${row.clientCpuMsPerRequest} ms/req, exact ${row.invariants.ok}`);
-}

@@ -1,9 +1,8 @@
 import pg from "pg";
 import { addDays, formatDate, parseDate } from "../src/core/dates.js";
 import { openDatabase } from "../src/db/database.js";
-import { withPg } from "../src/stress/scratch.js";
-import { distribution, type Distribution } from "../src/stress/stats.js";
-import { drive } from "./load.js";
+import { createInventory, withPg } from "../src/stress/scratch.js";
+import { Histogram, LoadDriver, OUTCOME, type Percentiles } from "../src/stress/index.js";
 import { LIMIT_DDL, LIMIT_TABLE } from "./limit.js";
 import { CHECK_IN, FLASH_NIGHT_KEY } from "./scenarios.js";
 import { withScratch } from "./scratch.js";
@@ -20,8 +19,8 @@ import { withScratch } from "./scratch.js";
  */
 
 export interface OverheadPair {
-  withLocksMs: Distribution;
-  withoutLocksMs: Distribution;
+  withLocksMs: Percentiles & { count: number };
+  withoutLocksMs: Percentiles & { count: number };
   /** p50 with locks minus p50 without. */
   overheadP50Ms: number;
 }
@@ -46,20 +45,16 @@ async function createLockFreeCopy(client: pg.Client): Promise<void> {
 /** `n` calls alternating locked (even) and lock-free (odd), after a few of each to warm up. */
 async function alternate(n: number, maxSeconds: number, call: (index: number, locked: boolean) => Promise<unknown>): Promise<OverheadPair> {
   for (let i = 0; i < 20; i++) await call(-1 - i, i % 2 === 0);
-  const latency = new Float64Array(n).fill(Number.NaN);
-  const load = await drive({
-    n,
-    concurrency: 1,
-    maxSeconds,
-    run: async (index) => {
-      const started = performance.now();
-      await call(index, index % 2 === 0);
-      latency[index] = performance.now() - started;
-      return { outcome: "accepted" };
-    },
-  });
-  const withLocksMs = distribution(latency.filter((_, i) => i < load.completed && i % 2 === 0));
-  const withoutLocksMs = distribution(latency.filter((_, i) => i < load.completed && i % 2 === 1));
+  const withLocks = new Histogram();
+  const withoutLocks = new Histogram();
+  const driver = new LoadDriver(
+    { concurrency: 1, count: n, durationMs: maxSeconds * 1000 },
+    async (index) => (await call(index, index % 2 === 0), { operation: "book", outcome: OUTCOME.accepted, status: null, lockWaitMs: Number.NaN }),
+    (result) => (result.index % 2 === 0 ? withLocks : withoutLocks).record(result.endedAt - result.startedAt),
+  );
+  await driver.run();
+  const withLocksMs = { count: withLocks.count, ...withLocks.percentiles() };
+  const withoutLocksMs = { count: withoutLocks.count, ...withoutLocks.percentiles() };
   return { withLocksMs, withoutLocksMs, overheadP50Ms: withLocksMs.p50 - withoutLocksMs.p50 };
 }
 
@@ -67,7 +62,8 @@ export async function measureOverhead(baseUrl: string, n: number, maxSeconds: nu
   // Each pair books its own night; warm-up calls book a third one.
   const night = (offset: number): string => formatDate(addDays(parseDate(CHECK_IN, "check-in"), offset));
   const nightOf = (pairNight: number, index: number): string => (index < 0 ? night(2) : night(pairNight));
-  return withScratch(baseUrl, { tiers: [{ name: "standard", capacity: n + 20 }] }, async (scratch) => {
+  return withScratch(baseUrl, async (scratch) => {
+    await createInventory(scratch, { tiers: [{ name: "standard", prefix: "STA", capacity: n + 20 }], checkIn: CHECK_IN, warmUpRequests: 0, prefill: 0, historyNights: 0 });
     await withPg(scratch.url, async (client) => {
       await createLockFreeCopy(client);
       await client.query(LIMIT_DDL);

@@ -1,6 +1,6 @@
 import type { LimitPhase, LimitShape } from "./limit.js";
 import { fits, flash, overlapping, tiers, type Scenario } from "./scenarios.js";
-import type { Strategy } from "./strategies.js";
+import type { StressStrategy as Strategy } from "../src/stress/index.js";
 
 /**
  * What a run measures, in order. Every phase is bounded twice: by a request
@@ -76,8 +76,8 @@ function fullPlan(): Plan {
       limitSlice: { n: 2000, seconds: 0.6 },
     },
     ...phases(flash300(6), "interactive"),
-    ...phases(flash300(3), "seed"),
-    ...phases(fits({ n: 400, suites: 400, concurrency: 10, maxSeconds: 6 }), "locked", "interactive", "seed"),
+    ...phases(flash300(3), "serializable"),
+    ...phases(fits({ n: 400, suites: 400, concurrency: 10, maxSeconds: 6 }), "locked", "interactive", "serializable"),
     {
       kind: "interleaved",
       name: "alone@c1",
@@ -87,13 +87,13 @@ function fullPlan(): Plan {
       rounds: 3,
       limitSlice: { n: 400, seconds: 0.4 },
     },
-    ...phases(alone(4), "interactive", "seed"),
-    ...phases(overlapping({ n: 1000, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "seed"),
-    ...phases(tiers({ n: 1500, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "seed"),
-    ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "seed"),
-    ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "seed"),
+    ...phases(alone(4), "interactive", "serializable"),
+    ...phases(overlapping({ n: 1000, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "serializable"),
+    ...phases(tiers({ n: 1500, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "serializable"),
+    ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "serializable"),
+    ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "serializable"),
   ];
-  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, stressN: [2000, 20000], stressTimeoutSeconds: 150, startupRuns: 8 };
+  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
 }
 
 function quickPlan(): Plan {
@@ -115,8 +115,8 @@ function quickPlan(): Plan {
       rounds: 3,
       limitSlice: { n: 1500, seconds: 0.4 },
     },
-    ...phases(flash100(1.5), "interactive", "seed"),
-    ...phases(fits({ n: 200, suites: 200, concurrency: 10, maxSeconds: 1.5 }), "locked", "interactive", "seed"),
+    ...phases(flash100(1.5), "interactive", "serializable"),
+    ...phases(fits({ n: 200, suites: 200, concurrency: 10, maxSeconds: 1.5 }), "locked", "interactive", "serializable"),
     {
       kind: "interleaved",
       name: "alone@c1",

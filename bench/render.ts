@@ -13,7 +13,7 @@ function table(header: string[], rows: (string | number)[][], rightAligned: Set<
 }
 
 const fmt = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : "-");
-const ms = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+const ms = (value: number | null): string => (value === null ? "-" : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 const ratio = (value: number | null): string => (value === null ? "-" : `${value.toFixed(2)}x`);
 const SHAPE_NAMES: Record<LimitShape, string> = { "4rt": "node-pg, 4 round trips", "1rt": "node-pg, 1 round trip", "1rt-nolock": "node-pg, no lock" };
 const range = (from: number, to: number): Set<number> => new Set(Array.from({ length: to - from + 1 }, (_, i) => from + i));
@@ -42,10 +42,13 @@ export function renderTable(doc: BenchDocument): string {
     `the limit for ratios is ${SHAPE_NAMES[REFERENCE_SHAPE]} at the same c: measured in slices alternating with the phases of its [group], else the median of its runs at that c`,
   );
 
-  out.push("", "STRATEGIES: req/s counts every answer, acc/s accepted bookings; cpu = client CPU per request; x lim = req/s over the limit (4 round trips), x 1rt over the 1-round-trip ceiling");
+  out.push(
+    "",
+    "STRATEGIES (through the stress library): req/s counts every answer, acc/s accepted bookings; cpu = client CPU per request; x lim = req/s over the limit (node-pg, 4 round trips), x 1rt over the 1-round-trip ceiling, x pgb over pgbench at the same c",
+  );
   out.push(
     table(
-      ["strategy", "scenario", "c", "req/s", "acc/s", "acc", "refused", "confl", "busy", "err", "p50 ms", "p99 ms", "lock p50/p99", "cpu ms", "x lim", "x 1rt", "exact"],
+      ["strategy", "scenario", "c", "req/s", "acc/s", "acc", "refused", "confl", "busy", "err", "p50 ms", "p99 ms", "lock p50/p95", "cpu ms", "x lim", "x 1rt", "x pgb", "exact"],
       doc.strategies.map((row) => [
         row.strategy,
         `${row.label}${row.capped ? ` [time cap: ${row.completed}]` : ""}${row.group ? ` [${row.group}]` : ""}`,
@@ -59,13 +62,14 @@ export function renderTable(doc: BenchDocument): string {
         row.counts.error,
         ms(row.latencyMs.p50),
         ms(row.latencyMs.p99),
-        `${ms(row.lockWaitMs.p50)}/${ms(row.lockWaitMs.p99)}`,
+        `${ms(row.lockWaitMs.p50)}/${ms(row.lockWaitMs.p95)}`,
         row.clientCpuMsPerRequest.toFixed(2),
         ratio(row.ratioToLimit),
         ratio(row.ratioTo1rt),
+        ratio(row.ratioToPgbench),
         row.invariants.ok ? "yes" : exactness(row.invariants),
       ]),
-      range(2, 15),
+      range(2, 16),
     ),
   );
   const errors = doc.strategies.filter((row) => row.firstError).map((row) => `  ${row.strategy} ${row.scenario}: ${row.firstError}`);

@@ -1,8 +1,7 @@
-import type { AuditResult } from "../src/stress/oracle.js";
-import { roundMs, type Distribution } from "../src/stress/stats.js";
+import type { StressReport } from "../src/stress/index.js";
+import { roundMs } from "../src/stress/stats.js";
 import type { StartupResult, StressMemoryResult } from "./cli-process.js";
-import type { LimitShape, PgbenchResult } from "./limit.js";
-import type { LoadResult } from "./load.js";
+import type { LimitResult, LimitShape, PgbenchResult } from "./limit.js";
 import type { OverheadPair, OverheadResult } from "./overhead.js";
 import type { PhaseResult } from "./phase.js";
 import { REFERENCE_SHAPE } from "./plan.js";
@@ -14,7 +13,6 @@ export interface Latency {
   p90: number;
   p99: number;
   max: number;
-  mean: number;
 }
 
 export interface LimitRow {
@@ -45,9 +43,10 @@ export interface PhaseRow {
   capped: boolean;
   perSec: number;
   acceptedPerSec: number;
-  counts: LoadResult["counts"];
-  latencyMs: Latency;
-  lockWaitMs: Latency;
+  counts: { accepted: number; refused: number; conflict: number; busy: number; error: number };
+  /** From each request's start (closed model) to its answer. */
+  latencyMs: Latency & { p999: number };
+  lockWaitMs: { p50: number | null; p95: number | null; max: number | null };
   clientCpuMsPerRequest: number;
   /** The interleaved group this phase ran in, if any. */
   group?: string;
@@ -57,7 +56,9 @@ export interface PhaseRow {
   ratioToLimit: number | null;
   /** perSec over the one-round-trip ceiling at the same concurrency. */
   ratioTo1rt: number | null;
-  invariants: Omit<AuditResult, "findings">;
+  /** perSec over pgbench's tx/s at the same concurrency (the same four statements), when pgbench ran. */
+  ratioToPgbench: number | null;
+  invariants: StressReport["invariants"];
   findings: string[];
   firstError?: string;
 }
@@ -68,6 +69,7 @@ export interface LimitReference {
   p50Ms: number;
   ceilingTxPerSec: number | null;
   ceilingP50Ms: number | null;
+  pgbenchTps: number | null;
 }
 
 export interface Target {
@@ -87,18 +89,12 @@ interface OverheadRow {
   samples: number;
 }
 
-interface StartupRow {
-  runs: number;
-  nodeP50Ms: number;
-  versionP50Ms: number;
-  helpP50Ms: number;
-  versionRatio: number;
-  helpRatio: number;
-}
+/** Start-up times as measured, rounded for the report. */
+type StartupRow = StartupResult;
 
 export interface BenchDocument {
   tool: "hotel-bench";
-  schemaVersion: 1;
+  schemaVersion: 2;
   mode: "full" | "quick";
   startedAt: string;
   durationSeconds: number;
@@ -131,9 +127,9 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
-export const latency = (d: Distribution): Latency => ({ p50: roundMs(d.p50), p90: roundMs(d.p90), p99: roundMs(d.p99), max: roundMs(d.max), mean: roundMs(d.mean) });
+const latencyOf = (l: LimitResult["latencyMs"]): Latency => ({ p50: l.p50, p90: l.p90, p99: l.p99, max: l.max });
 
-export function limitRow(shape: LimitShape, concurrency: number, group: string | undefined, load: LoadResult): LimitRow {
+export function limitRow(shape: LimitShape, concurrency: number, group: string | undefined, load: LimitResult): LimitRow {
   return {
     shape,
     concurrency,
@@ -142,40 +138,41 @@ export function limitRow(shape: LimitShape, concurrency: number, group: string |
     completed: load.completed,
     capped: load.capped,
     perSec: round1(load.perSec),
-    latencyMs: latency(load.latencyMs),
+    latencyMs: latencyOf(load.latencyMs),
     clientCpuMsPerRequest: round3(load.clientCpuMsPerRequest),
-    errors: load.counts.error,
+    errors: load.errors,
     firstError: load.firstError,
   };
 }
 
 export function phaseRow(result: PhaseResult, group?: string): PhaseRow {
-  const { load, scenario } = result;
-  const { findings, ...invariants } = result.audit;
+  const { report, scenario } = result;
+  const l = report.latencyMs;
   return {
     strategy: result.strategy,
     scenario: scenario.id,
     shape: scenario.shape,
     label: scenario.label,
     concurrency: scenario.concurrency,
-    suites: scenario.tiers.reduce((sum, tier) => sum + tier.capacity, 0),
+    suites: scenario.suites,
     prefill: scenario.prefill,
-    requested: load.requested,
-    completed: load.completed,
-    capped: load.capped,
-    perSec: round1(load.perSec),
-    acceptedPerSec: round1(load.acceptedPerSec),
-    counts: load.counts,
-    latencyMs: latency(load.latencyMs),
-    lockWaitMs: latency(load.lockWaitMs),
-    clientCpuMsPerRequest: round3(load.clientCpuMsPerRequest),
+    requested: scenario.n,
+    completed: report.requested,
+    capped: report.requested < scenario.n,
+    perSec: report.throughputPerSec,
+    acceptedPerSec: report.requested > 0 ? round1((report.throughputPerSec * report.accepted) / report.requested) : 0,
+    counts: { accepted: report.accepted, refused: report.refusedBy.noAvailability, conflict: report.refusedBy.conflict, busy: report.failed, error: report.errors },
+    latencyMs: { p50: l.p50, p90: l.p90, p99: l.p99, p999: l.p999, max: l.max },
+    lockWaitMs: report.lockWaitMs,
+    clientCpuMsPerRequest: report.clientCpuMsPerRequest,
     group,
     limit: null,
     ratioToLimit: null,
     ratioTo1rt: null,
-    invariants,
-    findings: findings.slice(0, 3).map((finding) => `${finding.kind}: ${finding.detail}`),
-    firstError: load.firstError,
+    ratioToPgbench: null,
+    invariants: report.invariants,
+    findings: report.findings.slice(0, 3).map((finding) => `${finding.kind}: ${finding.detail}`),
+    firstError: report.errorMessages[0]?.message,
   };
 }
 
@@ -207,9 +204,9 @@ export const overheadRows = (result: OverheadResult): BenchDocument["overhead"] 
 
 export const startupRow = (result: StartupResult): StartupRow => ({
   runs: result.runs,
-  nodeP50Ms: roundMs(result.nodeMs.p50),
-  versionP50Ms: roundMs(result.versionMs.p50),
-  helpP50Ms: roundMs(result.helpMs.p50),
+  nodeP50Ms: roundMs(result.nodeP50Ms),
+  versionP50Ms: roundMs(result.versionP50Ms),
+  helpP50Ms: roundMs(result.helpP50Ms),
   versionRatio: round2(result.versionRatio),
   helpRatio: round2(result.helpRatio),
 });
@@ -218,7 +215,7 @@ export const startupRow = (result: StartupResult): StartupRow => ({
  * Sets each phase's limit and ratios: the limit measured interleaved with it
  * when it ran in a group, else the median of every run at its concurrency.
  */
-export function attachLimits(phases: PhaseRow[], limits: LimitRow[]): void {
+export function attachLimits(phases: PhaseRow[], limits: LimitRow[], pgbench: PgbenchResult[] = []): void {
   for (const row of phases) {
     const grouped = row.group !== undefined && limitSummary(limits, REFERENCE_SHAPE, row.concurrency, row.group) !== undefined;
     const group = grouped ? row.group : undefined;
@@ -231,8 +228,13 @@ export function attachLimits(phases: PhaseRow[], limits: LimitRow[]): void {
           p50Ms: reference.p50,
           ceilingTxPerSec: ceiling?.perSec ?? null,
           ceilingP50Ms: ceiling?.p50 ?? null,
+          pgbenchTps: null,
         }
       : null;
+    const runs = pgbench.filter((run) => run.concurrency === row.concurrency && Number.isFinite(run.tps));
+    const pgbenchTps = runs.length > 0 ? round1(median(runs.map((run) => run.tps))) : null;
+    if (row.limit) row.limit.pgbenchTps = pgbenchTps;
+    row.ratioToPgbench = pgbenchTps ? round2(row.perSec / pgbenchTps) : null;
     row.ratioToLimit = reference ? round2(row.perSec / reference.perSec) : null;
     row.ratioTo1rt = ceiling ? round2(row.perSec / ceiling.perSec) : null;
   }

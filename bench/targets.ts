@@ -1,6 +1,7 @@
 import type { StressMemoryResult } from "./cli-process.js";
 import { TARGET_CONCURRENCY } from "./plan.js";
 import type { BenchDocument, PhaseRow, Target } from "./report.js";
+import type { PgbenchResult } from "./limit.js";
 
 /** The issue's targets, each a ratio measured in the same run. */
 
@@ -18,7 +19,9 @@ function target(id: string, description: string, threshold: string, value: numbe
   return { id, description, threshold, value: known ? round2(value) : null, pass: known ? pass(value) : null, measured: known ? measured : "not measured" };
 }
 
-export function targets(doc: Pick<BenchDocument, "strategies" | "process">): Target[] {
+const pgbenchAt = (runs: PgbenchResult[], concurrency: number): PgbenchResult | undefined => runs.find((run) => run.concurrency === concurrency && Number.isFinite(run.tps));
+
+export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "limit">): Target[] {
   const rows = doc.strategies;
   const out: Target[] = [];
   const flash = find(rows, "locked", isHeadlineFlash);
@@ -33,6 +36,25 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process">): Tar
       `${flash?.perSec} req/s vs ${f?.txPerSec} tx/s (4 round trips, ${f?.source}); over the 1-round-trip ceiling (${f?.ceilingTxPerSec} tx/s): ${ratio(flash?.ratioTo1rt ?? null)}`,
     ),
   );
+  const pgbench10 = pgbenchAt(doc.limit.pgbench, TARGET_CONCURRENCY);
+  out.push(
+    target(
+      "flash-vs-pgbench",
+      `default (locked) flash-sale night at c=${TARGET_CONCURRENCY}, req/s over pgbench's tx/s (the same four statements)`,
+      ">= 0.6x",
+      flash && pgbench10 ? flash.perSec / pgbench10.tps : undefined,
+      (v) => v >= 0.6,
+      `${flash?.perSec} req/s vs ${round1(pgbench10?.tps ?? 0)} tx/s (pgbench, not interleaved)`,
+    ),
+    target(
+      "client-cpu",
+      "client CPU (user + system) per request of the flash-sale phase",
+      "<= 0.3 ms",
+      flash?.clientCpuMsPerRequest,
+      (v) => v <= 0.3,
+      `${flash?.clientCpuMsPerRequest} ms per request`,
+    ),
+  );
   const big = find(rows, "locked", isBigNight);
   out.push(
     target(
@@ -45,15 +67,15 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process">): Tar
     ),
   );
   const lockedFits = find(rows, "locked", isFits(TARGET_CONCURRENCY));
-  const seedFits = find(rows, "seed", isFits(TARGET_CONCURRENCY));
+  const serializableFits = find(rows, "serializable", isFits(TARGET_CONCURRENCY));
   out.push(
     target(
-      "vs-seed",
-      `accepted bookings/s when everything fits (c=${TARGET_CONCURRENCY}), default over the seed's design`,
+      "vs-serializable",
+      `accepted bookings/s when everything fits (c=${TARGET_CONCURRENCY}), default over the serializable design`,
       ">= 10x",
-      lockedFits && seedFits ? lockedFits.acceptedPerSec / Math.max(seedFits.acceptedPerSec, 0.1) : undefined,
+      lockedFits && serializableFits ? lockedFits.acceptedPerSec / Math.max(serializableFits.acceptedPerSec, 0.1) : undefined,
       (v) => v >= 10,
-      `${lockedFits?.acceptedPerSec} vs ${seedFits?.acceptedPerSec} accepted/s`,
+      `${lockedFits?.acceptedPerSec} vs ${serializableFits?.acceptedPerSec} accepted/s`,
     ),
   );
   const alone = find(rows, "locked", isFits(1));
@@ -68,17 +90,28 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process">): Tar
       `${alone?.latencyMs.p50} ms vs ${a?.p50Ms} ms (4 round trips, ${a?.source}); over the 1-round-trip ceiling (${a?.ceilingP50Ms} ms): ${alone && a?.ceilingP50Ms ? round2(alone.latencyMs.p50 / a.ceilingP50Ms) : "-"}x`,
     ),
   );
+  const pgbench1 = pgbenchAt(doc.limit.pgbench, 1);
+  out.push(
+    target(
+      "uncontended-vs-pgbench",
+      "default booking p50 at c=1 over pgbench's average latency at c=1",
+      "<= 4x",
+      alone && pgbench1 ? alone.latencyMs.p50 / pgbench1.latencyAvgMs : undefined,
+      (v) => v <= 4,
+      `${alone?.latencyMs.p50} ms vs ${pgbench1?.latencyAvgMs} ms`,
+    ),
+  );
   const stress = (doc.process.stress ?? []).filter((run) => run.ok);
   const largest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n > best.n ? run : best), undefined);
   const smallest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n < best.n ? run : best), undefined);
   out.push(
-    target("stress-memory", `peak RSS of \`hotel stress --n ${largest?.n ?? 20000}\``, "< 300 MB", largest?.maxRssMb, (v) => v < 300, `${round1(largest?.maxRssMb ?? 0)} MB`),
+    target("stress-memory", `peak RSS of \`hotel stress --n ${largest?.n ?? 20000}\``, "< 250 MB", largest?.maxRssMb, (v) => v < 250, `${round1(largest?.maxRssMb ?? 0)} MB`),
     target(
       "stress-memory-flat",
       `peak RSS of \`hotel stress\` --n ${largest?.n} over --n ${smallest?.n}`,
-      "<= 1.25x (flat with n)",
+      "<= 1.10x (flat with n)",
       largest && smallest && largest !== smallest ? largest.maxRssMb / smallest.maxRssMb : undefined,
-      (v) => v <= 1.25,
+      (v) => v <= 1.1,
       `${round1(largest?.maxRssMb ?? 0)} MB vs ${round1(smallest?.maxRssMb ?? 0)} MB`,
     ),
   );

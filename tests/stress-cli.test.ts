@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
@@ -41,7 +43,7 @@ interface Report {
   capacity: number;
   workers: number;
   refusedBy: { noAvailability: number; conflict: number };
-  latencyMs: Record<"p50" | "p90" | "p95" | "p99" | "max", number>;
+  latencyMs: Record<"p50" | "p90" | "p95" | "p99" | "p999" | "max", number>;
   lockWaitMs: Record<"p50" | "p95" | "max", number>;
   throughputPerSec: number;
   invariants: { overbookedNights: number; doubleBookedSuites: number; unjustifiedRefusals: number; ok: boolean };
@@ -92,18 +94,56 @@ describe("hotel stress (spawned)", () => {
     expect(await scratchSchemas()).toEqual([]);
   });
 
-  it("--strategy seed runs the seed's design and reports honestly what it refused", async () => {
-    const result = await stress(["--n", "20", "--strategy", "seed", "--json"]);
+  it("--strategy serializable runs the original brief's design and reports honestly what it refused", async () => {
+    const result = await stress(["--n", "20", "--strategy", "serializable", "--json"]);
     const r = report(result);
     // Serialization conflicts: far fewer than the 10 suites get booked, and
     // every such refusal is counted as unjustified, so the run fails.
-    expect(r.strategy).toBe("seed");
+    expect(r.strategy).toBe("serializable");
     expect(r.accepted).toBeLessThan(10);
     expect(r.refusedBy.conflict).toBeGreaterThan(0);
     expect(r.invariants).toMatchObject({ overbookedNights: 0, doubleBookedSuites: 0, ok: false });
     expect(r.invariants.unjustifiedRefusals).toBeGreaterThan(0);
     expect(result.code).toBe(1);
     expect(await scratchSchemas()).toEqual([]);
+  });
+
+  it("--strategy seed is no strategy any more: exit 64, nothing created", async () => {
+    const result = await stress(["--n", "20", "--strategy", "seed", "--json"]);
+    expect(result.code).toBe(64);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "USAGE" } });
+    expect(await scratchSchemas()).toEqual([]);
+  });
+
+  it("open model: --rate for --n sends every request, reports latency from the schedule and the service time", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "hotel-stress-")), "requests.ndjson");
+    const result = await stress(["--rate", "400", "--n", "120", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const r = report(result) as Report & { rate: { target: number; achieved: number; lateStarts: number }; serviceMs: Record<string, number>; model: string };
+    expect(r).toMatchObject({ requested: 120, accepted: 10, refused: 110, model: "open", rate: { target: 400 }, invariants: HOLDS });
+    expect(r.rate.lateStarts).toBeGreaterThanOrEqual(0);
+    expect(r.latencyMs.p50).toBeGreaterThanOrEqual(r.serviceMs.p50 as number);
+    expect(Object.keys(r.latencyMs).sort()).toEqual(["max", "p50", "p90", "p95", "p99", "p999"]);
+    const lines = readFileSync(out, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(120);
+    expect(new Set(lines.map((line) => line.i)).size).toBe(120);
+    expect(lines.filter((line) => line.outcome === "accepted")).toHaveLength(10);
+    for (const line of lines) {
+      expect(line).toMatchObject({ operation: "book", status: expect.any(Number), lockWaitMs: expect.any(Number) });
+      expect(line.started as number).toBeGreaterThanOrEqual((line.scheduled as number) - 0.5);
+      expect(line.ended as number).toBeGreaterThan(line.started as number);
+      expect(line.latencyMs as number).toBeCloseTo((line.ended as number) - (line.scheduled as number), 2);
+    }
+    expect(await scratchSchemas()).toEqual([]);
+  });
+
+  it("--duration bounds a closed run by time instead of a count", async () => {
+    const result = await stress(["--duration", "1s", "--concurrency", "4", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const r = report(result) as Report & { durationMs: number };
+    expect(r.durationMs).toBe(1000);
+    expect(r.requested).toBeGreaterThan(10);
+    expect(r.accepted).toBe(10);
   });
 
   it("prints a plain summary without colour when stdout is not a terminal", async () => {

@@ -83,7 +83,7 @@ describe("lock keys name their inventory", () => {
     const scratch = await createScratchSchema(testDb.url, scratchName);
     const scratchDb = await openDatabase({ databaseUrl: scratch.databaseUrl, schema: scratchName, poolSize: 2 });
     try {
-      await createInventory(scratch, [{ name: "standard", prefix: "STA", capacity: 2 }]);
+      await createInventory(scratch, { tiers: [{ name: "standard", prefix: "STA", capacity: 2 }], checkIn: "2031-08-01", warmUpRequests: 0, prefill: 0, historyNights: 0 });
       const scratchHotel = hotelOf(scratchDb, "stress");
       const keys = await testDb.query<{ live: number; scratch: number; live_id: number; scratch_id: number }>(
         `SELECT l.lock_key AS live, s.lock_key AS scratch, l.id AS live_id, s.id AS scratch_id

@@ -13,6 +13,7 @@ import { cancelCommand, checkinCommand, checkoutCommand, confirmCommand, noshowC
 import { checkCommand } from "./commands/check.js";
 import { dbCommands } from "./commands/db.js";
 import { serveCommand } from "./commands/serve.js";
+import { addStressCommands } from "./commands/stress.js";
 import { suitesCommands } from "./commands/suites.js";
 import type { OutputStream } from "./io.js";
 
@@ -132,36 +133,5 @@ function addLegacyCommands(program: Command, runner: Runner): void {
     async (...args: unknown[]): Promise<void> =>
       runner.legacy(load, args);
 
-  program
-    .command("stress")
-    .description("fire concurrent bookings at a scratch copy of the schema and prove no invariant broke")
-    .option("--n <n>", "number of booking requests", "20")
-    .option("--concurrency <c>", "requests in flight at once (default: n, capped at 100)")
-    .option("--tier <tier>", "tier name of the synthetic inventory", "standard")
-    .option("--capacity <suites>", "suites in the tier", "10")
-    .option("--check-in <date>", "first night of the stays (default: 30 days from today)")
-    .option("--nights <n>", "nights per stay (same-dates, mixed-tiers)", "1")
-    .addOption(new Option("--scenario <scenario>", "what the requests ask for").choices(["same-dates", "overlapping", "mixed-tiers"]).default("same-dates"))
-    .addOption(new Option("--strategy <strategy>", "booking transaction to exercise").choices(["locked", "interactive", "seed"]).default("locked"))
-    .option("--workers <p>", "split the load over P separate OS processes", "1")
-    .option("--seed <s>", "random seed, for repeatable runs")
-    .option("--keep", "keep the scratch schema afterwards and print how to inspect it")
-    .option("--max-failed <n>", "exit 1 when more than N requests end as 503")
-    .option("--max-p99 <ms>", "exit 1 when p99 latency exceeds MS")
-    .addHelpText(
-      "after",
-      examples(
-        "hotel stress --n 20",
-        "hotel stress --n 1000 --scenario overlapping --concurrency 50 --seed 7",
-        "hotel stress --n 200 --scenario mixed-tiers --workers 3 --json",
-        "hotel stress --n 20 --strategy seed",
-      ),
-    )
-    .action(action(async () => (await import("./commands/stress.js")).run as Action));
-
-  program
-    .command("stress-worker", { hidden: true })
-    .description("internal: one worker process of `hotel stress --workers`")
-    .argument("<plan>", "JSON plan")
-    .action(action(async () => (await import("./commands/stress.js")).worker as Action));
+  addStressCommands(program, action);
 }

@@ -163,6 +163,8 @@ export const withConnection = <T>(url: string, work: (client: pg.Client) => Prom
   runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), describeServerOr(url, "the database"), work);
 
 async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  // A backend ended from elsewhere (a stress teardown, an admin) fails the query in hand; without a listener it would crash the process.
+  client.on("error", () => undefined);
   try {
     await client.connect();
   } catch (error) {

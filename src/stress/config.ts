@@ -1,56 +1,64 @@
+import { statSync } from "node:fs";
+import path from "node:path";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
-import type { BookingRequest } from "../core/booking.js";
 import { addDays, formatDate, MAX_NIGHTS, parseDate, today } from "../core/dates.js";
 import { printable } from "../core/text.js";
 import { parseCount } from "../core/validate.js";
 import { HotelError, invalidInput } from "../core/errors.js";
 import * as validate from "../core/validate.js";
-import { DEFAULT_PROPERTY, type Hotel } from "../core/hotel.js";
-import type { Database } from "../db/database.js";
-import { below, streamFor } from "./random.js";
+import { lastNightOf, SCENARIOS, tierPlans, WARM_UP_OFFSET_DAYS, WARM_UP_NIGHTS, WARM_UP_TIER, type StressScenario, type TierPlan } from "./scenarios.js";
+import { ARRIVALS, type Arrival } from "./schedule.js";
 
 /**
  * What a stress run does, resolved and validated before anything connects:
- * bad input fails with INVALID_INPUT (exit 65) and creates no schema.
+ * bad input fails with INVALID_INPUT (exit 65) or USAGE (exit 64) and creates
+ * no schema, books nothing and writes no file.
  */
-
-export const SCENARIOS = ["same-dates", "overlapping", "mixed-tiers"] as const;
-export type StressScenario = (typeof SCENARIOS)[number];
 
 /**
- * `locked` and `interactive` are the booking core's two forms (`book()` with
- * strategy "function" / "interactive"); `seed` is the seed's design, kept only
- * to be measured beside them (src/stress/seed-strategy.ts).
+ * `locked`: the booking core's hotel_book() in one round trip (what `hotel
+ * book` runs); `interactive`: the same protocol as a Prisma interactive
+ * transaction; `serializable`: one hashed lock on tier and check-in day under
+ * Serializable isolation (serializable-strategy.ts), kept only to be measured
+ * beside them.
  */
-export const STRATEGIES = ["locked", "interactive", "seed"] as const;
+export const STRATEGIES = ["locked", "interactive", "serializable"] as const;
 export type StressStrategy = (typeof STRATEGIES)[number];
 
-export const LIMITS = { n: 1_000_000, concurrency: 1000, workers: 64, capacity: 100_000, defaultConcurrencyCap: 100 } as const;
-/** Overlapping stays start on one of this many days from the check-in... */
-export const OVERLAP_WINDOW_DAYS = 14;
-/** ...and last 1 to this many nights. */
-export const OVERLAP_MAX_NIGHTS = 7;
-/** mixed-tiers books this many tiers, each with `capacity` suites. */
-export const MIXED_TIER_COUNT = 3;
-const MIXED_TIER_NAMES = ["standard", "deluxe", "presidential", "suite", "family"];
+export const VIAS = ["core", "http"] as const;
+export type StressVia = (typeof VIAS)[number];
 
-export interface TierPlan {
-  name: string;
-  /** Suites are numbered `<prefix>0001`...; prefixes differ between tiers. */
-  prefix: string;
-  capacity: number;
-}
+export const STRESS_LIMITS = {
+  n: 10_000_000,
+  concurrency: 1000,
+  workers: 64,
+  capacity: 100_000,
+  defaultConcurrencyCap: 100,
+  rate: 1_000_000,
+  durationMs: 24 * 3_600_000,
+  urls: 16,
+} as const;
 
 export interface StressConfig {
-  n: number;
+  /** Requests to send; null when only `durationMs` bounds the run. */
+  n: number | null;
+  /** Stop starting requests after this long (ms of load); null: n bounds the run. */
+  durationMs: number | null;
+  /** Open model: arrivals per second; null: the closed model. */
+  rate: number | null;
+  arrival: Arrival;
   /** Requests in flight at once, over all workers. */
   concurrency: number;
   /** True when --concurrency was given (not the default): capping it is then worth a note. */
   concurrencyExplicit: boolean;
   scenario: StressScenario;
   strategy: StressStrategy;
+  /** core: this process calls the booking core; http: through a `hotel serve` (our own, or `urls`). */
+  via: StressVia;
+  /** Running servers to drive (--url), in round-robin; empty: a scratch schema of our own. */
+  urls: string[];
   tiers: TierPlan[];
-  /** Suites per tier. */
+  /** Suites per tier (scratch runs). */
   capacity: number;
   checkIn: string;
   /** Nights per stay for same-dates and mixed-tiers. */
@@ -61,11 +69,24 @@ export interface StressConfig {
   lockTimeoutMs: number;
   maxFailed?: number;
   maxP99Ms?: number;
+  /** --out: one NDJSON line per request. */
+  outFile?: string;
+  /** --html: the self-contained report. */
+  htmlFile?: string;
+  /** Bookings in a tier of their own before the clock starts (scratch runs). */
+  warmUpRequests: number;
+  /** Confirmed bookings already on the first night of the first tier when the clock starts (library only). */
+  prefill: number;
+  /** A booking history on nights of the warm-up tier, so the planner sees a realistic table (library only). */
+  historyNights: number;
 }
 
 /** The flags as Commander hands them over (strings), or as a library caller writes them. */
 export interface StressOptions {
   n?: string | number;
+  duration?: string | number;
+  rate?: string | number;
+  arrival?: string;
   concurrency?: string | number;
   tier?: string;
   capacity?: string | number;
@@ -73,41 +94,58 @@ export interface StressOptions {
   nights?: string | number;
   scenario?: string;
   strategy?: string;
+  via?: string;
+  url?: string | string[];
   workers?: string | number;
   seed?: string | number;
   keep?: boolean;
   maxFailed?: string | number;
   maxP99?: string | number;
+  out?: string;
+  html?: string;
   lockTimeoutMs?: number;
+  warmUpRequests?: number;
+  prefill?: number;
+  historyNights?: number;
 }
 
 export function resolveStressConfig(options: StressOptions, now = new Date()): StressConfig {
-  const n = parseCount(options.n ?? 20, "--n", 1, LIMITS.n);
   const scenario = oneOf(options.scenario ?? "same-dates", SCENARIOS, "--scenario");
   const strategy = oneOf(options.strategy ?? "locked", STRATEGIES, "--strategy");
-  const workers = parseCount(options.workers ?? 1, "--workers", 1, LIMITS.workers);
-  if (workers > n) throw invalidInput(`--workers ${workers} is more than --n ${n}: each worker needs at least one request`);
+  const urls = [options.url ?? []].flat().map(parseTargetUrl);
+  if (urls.length > STRESS_LIMITS.urls) throw invalidInput(`at most ${STRESS_LIMITS.urls} --url may be given`);
+  const via = oneOf(options.via ?? (urls.length > 0 ? "http" : "core"), VIAS, "--via");
+  checkCombinations(options, { urls, via, strategy });
+  const load = resolveLoad(options);
+  const { n } = load;
+  const workers = parseCount(options.workers ?? 1, "--workers", 1, STRESS_LIMITS.workers);
+  if (n !== null && workers > n) throw invalidInput(`--workers ${workers} is more than --n ${n}: each worker needs at least one request`);
+  const cap = STRESS_LIMITS.defaultConcurrencyCap;
   const concurrency =
     options.concurrency === undefined
-      ? Math.max(workers, Math.min(n, LIMITS.defaultConcurrencyCap))
-      : parseCount(options.concurrency, "--concurrency", 1, LIMITS.concurrency);
+      ? Math.max(workers, n !== null && load.rate === null ? Math.min(n, cap) : cap)
+      : parseCount(options.concurrency, "--concurrency", 1, STRESS_LIMITS.concurrency);
   if (concurrency < workers) throw invalidInput(`--concurrency ${concurrency} is less than --workers ${workers}: each worker needs a connection`);
-  const capacity = parseCount(options.capacity ?? 10, "--capacity", 1, LIMITS.capacity);
+  const capacity = parseCount(options.capacity ?? 10, "--capacity", 1, STRESS_LIMITS.capacity);
   const nights = parseCount(options.nights ?? 1, "--nights", 1, MAX_NIGHTS);
   const checkIn = options.checkIn === undefined ? formatDate(addDays(today(now), 30)) : formatDate(parseDate(options.checkIn, "--check-in"));
-  const lastNight = scenario === "overlapping" ? OVERLAP_WINDOW_DAYS - 1 + OVERLAP_MAX_NIGHTS : nights;
+  const lastNight = Math.max(lastNightOf(scenario, nights), WARM_UP_OFFSET_DAYS + WARM_UP_NIGHTS);
   if (addDays(parseDate(checkIn, "--check-in"), lastNight).getUTCFullYear() > 9999) {
     throw invalidInput(`--check-in ${checkIn} leaves no room for the stays before the year 9999 ends`);
   }
   const seed = options.seed === undefined ? randomSeed() : parseCount(options.seed, "--seed", 0, 4_294_967_295);
   const tier = validate.tierName(options.tier ?? "standard");
+  if (tier === WARM_UP_TIER) throw invalidInput(`--tier ${tier} is the name of the run's own warm-up tier: choose another`);
+  const files = resolveFiles(options);
   return {
-    n,
+    ...load,
     concurrency,
     concurrencyExplicit: options.concurrency !== undefined,
     scenario,
     strategy,
-    tiers: tierPlans(scenario === "mixed-tiers" ? mixedTierNames(tier) : [tier], capacity),
+    via,
+    urls,
+    tiers: tierPlans(scenario, tier, capacity),
     capacity,
     checkIn,
     nights,
@@ -115,9 +153,88 @@ export function resolveStressConfig(options: StressOptions, now = new Date()): S
     seed,
     keep: options.keep ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    maxFailed: options.maxFailed === undefined ? undefined : parseCount(options.maxFailed, "--max-failed", 0, LIMITS.n),
-    maxP99Ms: options.maxP99 === undefined ? undefined : positiveNumber(options.maxP99, "--max-p99"),
+    maxFailed: options.maxFailed === undefined ? undefined : parseCount(options.maxFailed, "--max-failed", 0, STRESS_LIMITS.n),
+    maxP99Ms: options.maxP99 === undefined ? undefined : positiveNumber(options.maxP99, "--max-p99", "a number of milliseconds"),
+    ...files,
+    // Remote servers get no warm-up bookings: that would book real inventory.
+    warmUpRequests: urls.length > 0 ? 0 : (options.warmUpRequests ?? Math.min(200, Math.max(20, 2 * concurrency))),
+    prefill: options.prefill ?? 0,
+    historyNights: options.historyNights ?? 0,
   };
+}
+
+/** The load model: closed (n, or a duration) or open (--rate, for n or a duration). */
+function resolveLoad(options: StressOptions): Pick<StressConfig, "n" | "durationMs" | "rate" | "arrival"> {
+  const durationMs = options.duration === undefined ? null : parseDuration(options.duration);
+  const n = options.n === undefined ? (durationMs === null ? 20 : null) : parseCount(options.n, "--n", 1, STRESS_LIMITS.n);
+  const rate = options.rate === undefined ? null : positiveNumber(options.rate, "--rate", "a number of requests per second");
+  if (rate !== null && rate > STRESS_LIMITS.rate) throw invalidInput(`--rate must be at most ${STRESS_LIMITS.rate} requests per second`);
+  if (options.arrival !== undefined && rate === null) throw new HotelError("USAGE", "--arrival applies to the open model: give --rate too");
+  const arrival = oneOf(options.arrival ?? "uniform", ARRIVALS, "--arrival");
+  return { n, durationMs, rate, arrival };
+}
+
+function checkCombinations(options: StressOptions, resolved: { urls: string[]; via: StressVia; strategy: StressStrategy }): void {
+  const usage = (message: string): HotelError => new HotelError("USAGE", message);
+  if (resolved.urls.length > 0) {
+    if (resolved.via !== "http") throw usage("--url drives a running `hotel serve` over HTTP: drop --via core");
+    if (options.capacity !== undefined) throw usage("--capacity sizes the scratch inventory; with --url the server's own inventory is booked");
+  }
+  if (resolved.via === "http" && resolved.strategy !== "locked") {
+    throw usage(`--strategy ${resolved.strategy} applies to --via core: a \`hotel serve\` always books with the core (locked)`);
+  }
+}
+
+/** --url: an http(s) base URL of a `hotel serve`; only ever the user's own. */
+export function parseTargetUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidInput(`--url "${printable(raw)}" is not a URL: use e.g. http://127.0.0.1:3000`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidInput(`--url must be http:// or https://, got ${printable(url.protocol)}`);
+  if (url.search !== "" || url.hash !== "") throw invalidInput("--url is the server's base URL, without a query or fragment");
+  return url.toString().replace(/\/+$/, "");
+}
+
+/** `30s`, `2m`, `500ms`, `1h`, or a bare number of seconds. */
+export function parseDuration(value: string | number): number {
+  const text = String(value).trim();
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match?.[2] ?? "s"] ?? 1000;
+  const ms = match ? Number(match[1]) * unit : Number.NaN;
+  if (!(ms >= 1) || ms > STRESS_LIMITS.durationMs) {
+    throw invalidInput(`--duration must be a time between 1ms and 24h such as 30s, 2m or 500ms, got "${printable(text)}"`);
+  }
+  return ms;
+}
+
+function resolveFiles(options: StressOptions): Pick<StressConfig, "outFile" | "htmlFile"> {
+  const outFile = options.out === undefined ? undefined : writableFile(options.out, "--out");
+  const htmlFile = options.html === undefined ? undefined : writableFile(options.html, "--html");
+  if (outFile !== undefined && outFile === htmlFile) throw invalidInput("--out and --html must be different files");
+  return { outFile, htmlFile };
+}
+
+/** A file path whose directory exists; the file itself is written only once the run starts. */
+function writableFile(raw: string, label: string): string {
+  if (raw.trim() === "") throw invalidInput(`${label} must name a file`);
+  const file = path.resolve(raw);
+  const directory = path.dirname(file);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) throw invalidInput(`${label} ${printable(raw)}: the directory ${printable(directory)} does not exist`);
+  try {
+    if (statSync(file).isDirectory()) throw invalidInput(`${label} ${printable(raw)} is a directory: name a file`);
+  } catch (error) {
+    if (error instanceof HotelError) throw error;
+  }
+  return file;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], label: string): T {
@@ -125,10 +242,10 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], label: st
   throw new HotelError("USAGE", `${label} "${printable(value)}" is not one of ${allowed.join(", ")}`);
 }
 
-function positiveNumber(value: string | number, label: string): number {
+function positiveNumber(value: string | number, label: string, what: string): number {
   const parsed = Number(String(value).trim());
   if (String(value).trim() === "" || !Number.isFinite(parsed) || parsed <= 0) {
-    throw invalidInput(`${label} must be a positive number of milliseconds, got "${printable(String(value))}"`);
+    throw invalidInput(`${label} must be ${what} above 0, got "${printable(String(value))}"`);
   }
   return parsed;
 }
@@ -136,60 +253,3 @@ function positiveNumber(value: string | number, label: string): number {
 function randomSeed(): number {
   return Math.floor(Math.random() * 4_294_967_296) >>> 0;
 }
-
-/** `--tier` first, then other names, so that mixed-tiers always has distinct tiers. */
-function mixedTierNames(first: string): string[] {
-  const names = [first, ...MIXED_TIER_NAMES.filter((name) => name !== first)];
-  return names.slice(0, MIXED_TIER_COUNT);
-}
-
-function tierPlans(names: string[], capacity: number): TierPlan[] {
-  const used = new Set<string>();
-  return names.map((name, index) => {
-    const letters = name.replace(/[^A-Za-z]/g, "").slice(0, 3).toUpperCase() || "T";
-    let prefix = letters;
-    if (used.has(prefix)) prefix = `${letters}${index + 1}-`;
-    used.add(prefix);
-    return { name, prefix, capacity };
-  });
-}
-
-/** Suite number j (0-based) of a tier: `STA0001`. */
-export const suiteNumber = (tier: TierPlan, j: number): string => `${tier.prefix}${String(j + 1).padStart(Math.max(4, String(tier.capacity).length), "0")}`;
-
-/** The guest name of request i: how a booking row maps back to its request. */
-export const guestNameOf = (index: number): string => `stress-${index}`;
-
-export function requestIndexOf(guestName: string): number | undefined {
-  const match = /^stress-(\d+)$/.exec(guestName);
-  return match ? Number(match[1]) : undefined;
-}
-
-/**
- * Request i of a run, recomputed from (seed, i) so nothing per request is stored:
- * - same-dates: every request the same stay in the first tier (the seed's case);
- * - overlapping: 1-7 nights starting on a random day of a 14-day window;
- * - mixed-tiers: the same stay in a random tier.
- */
-export function requestAt(config: Pick<StressConfig, "scenario" | "tiers" | "checkIn" | "nights" | "seed">, index: number): BookingRequest {
-  const first = parseDate(config.checkIn, "check-in");
-  const next = streamFor(config.seed, index);
-  let tier = config.tiers[0] as TierPlan;
-  let start = 0;
-  let nights = config.nights;
-  if (config.scenario === "overlapping") {
-    start = below(next, OVERLAP_WINDOW_DAYS);
-    nights = 1 + below(next, OVERLAP_MAX_NIGHTS);
-  } else if (config.scenario === "mixed-tiers") {
-    tier = config.tiers[below(next, config.tiers.length)] as TierPlan;
-  }
-  return {
-    tier: tier.name,
-    guestName: guestNameOf(index),
-    checkIn: formatDate(addDays(first, start)),
-    checkOut: formatDate(addDays(first, start + nights)),
-  };
-}
-
-/** The core's context for a run's scratch schema: its one property, acted on by "stress". */
-export const stressHotel = (db: Database): Hotel => ({ prisma: db.prisma, schema: db.schema, property: DEFAULT_PROPERTY, actor: "stress" });

@@ -1,13 +1,18 @@
 /**
- * The stress library: a load generator over the booking core, latency
- * statistics and an invariant oracle. `hotel stress` is a thin shell over it.
+ * The stress library: a load generator over the booking core (closed and
+ * open models, in-process or over HTTP), latency statistics, an invariant
+ * oracle and the reports. `hotel stress` and the bench are thin shells over it.
  */
-export { resolveStressConfig, requestAt, guestNameOf, requestIndexOf, SCENARIOS, STRATEGIES, type StressConfig, type StressOptions, type StressScenario, type StressStrategy, type TierPlan } from "./config.js";
-export { runStress, type StressEnvironment, type StressPhase } from "./run.js";
-export { audit, type AuditBooking, type AuditInput, type AuditRefusal, type AuditResult, type AuditSuite, type AuditFinding } from "./oracle.js";
-export { percentile, distribution, sortedSamples, clock, roundMs, type Distribution } from "./stats.js";
-export { bookSeedDesign } from "./seed-strategy.js";
+export { resolveStressConfig, parseDuration, STRATEGIES, VIAS, STRESS_LIMITS, type StressConfig, type StressOptions, type StressStrategy, type StressVia } from "./config.js";
+export { SCENARIOS, requestAt, operationAt, guestNameOf, requestIndexOf, type StressScenario, type StressOperation, type TierPlan } from "./scenarios.js";
+export { runStress, openScratchRun, type ScratchRun, type StressEnvironment, type StressPhase } from "./run.js";
+export { judgeRun, type JudgedBooking, type RunEvidence, type JudgedRefusal, type Judgement, type JudgedSuite, type Finding } from "./oracle.js";
+export { Histogram, histogramOf, clock, roundMs, type Percentiles, type HistogramBin } from "./stats.js";
+export { LoadDriver, LATE_START_MS, type LoadShape, type Task } from "./driver.js";
+export { RunRecorder, OUTCOME, type Progress, type RequestResult, type TaskAnswer } from "./results.js";
+export { bookSerializable } from "./serializable-strategy.js";
+export { bookerFor, type Booker, type StressTarget } from "./targets.js";
 export { type StressReport } from "./report.js";
-export { type Progress } from "./results.js";
 export { inspectionHints, SCRATCH_PREFIX } from "./scratch.js";
-export { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_URL_ENV, type WorkerLauncher, type WorkerPlan } from "./workers.js";
+export { packageLauncher, serveSchemaFromEnv, type CliLauncher } from "./own-server.js";
+export { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_URL_ENV, type WorkerPlan } from "./workers.js";

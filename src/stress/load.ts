@@ -1,89 +1,82 @@
-import pLimit from "p-limit";
-import { book } from "../core/book.js";
-import type { BookingOutcome, BookingRequest } from "../core/booking.js";
-import { toHotelError } from "../core/sqlstate.js";
-import type { Hotel } from "../core/hotel.js";
-import { requestAt, type StressConfig, type StressStrategy } from "./config.js";
-import { OUTCOME, outcomeCode, type RequestResult } from "./results.js";
-import { bookSeedDesign } from "./seed-strategy.js";
-import { clock } from "./stats.js";
+import { openDatabase, type Database } from "../db/database.js";
+import type { StressConfig } from "./config.js";
+import { LoadDriver, type LoadShape } from "./driver.js";
+import { HttpClient } from "./http-client.js";
+import type { RequestResult } from "./results.js";
+import { operationAt, warmUpRequest, type RequestPlan } from "./scenarios.js";
+import { arrivalSchedule } from "./schedule.js";
+import { coreTarget, httpTarget, perform, stressHotel, type StressTarget } from "./targets.js";
 
 /**
- * The load loop of one process: requests go through the booking core (or the
- * seed's design) with p-limit holding `concurrency` in flight. Tasks are
- * queued lazily, so memory stays flat however large n is, and every result is
- * handed on as soon as it exists.
+ * The load of one process (the run's own, or one worker's share): its
+ * targets, a warm-up before the clock, and the driver that sends the
+ * requests. Request i goes to target i mod (number of targets): several
+ * `--url` are driven round-robin.
  */
 
-export type Booker = (request: BookingRequest) => Promise<BookingOutcome>;
+/** What one process needs to know to send its share of a run's requests. */
+export type LoadConfig = Pick<StressConfig, "n" | "durationMs" | "rate" | "arrival" | "strategy" | "lockTimeoutMs" | "warmUpRequests"> & RequestPlan;
 
-/** The booking function a strategy stands for; `locked` is what `hotel book` runs. */
-export function bookerFor(strategy: StressStrategy, hotel: Hotel, config: Pick<StressConfig, "lockTimeoutMs" | "tiers">): Booker {
-  switch (strategy) {
-    case "locked":
-      return (request) => book(hotel, request, { strategy: "locked", lockTimeoutMs: config.lockTimeoutMs });
-    case "interactive":
-      return (request) => book(hotel, request, { strategy: "interactive", lockTimeoutMs: config.lockTimeoutMs });
-    case "seed": {
-      const capacities = new Map(config.tiers.map((tier) => [tier.name, tier.capacity]));
-      return (request) => bookSeedDesign(hotel, request, { capacity: capacities.get(request.tier) ?? 0 });
-    }
+export type TargetSpec =
+  | { via: "core"; databaseUrl: string; schema: string }
+  | { via: "http"; urls: string[] };
+
+export interface OpenTargets {
+  targets: StressTarget[];
+  close(): Promise<void>;
+}
+
+/** This process's share of the run: requests w, w+P, w+2P... */
+export interface Share {
+  worker: number;
+  workers: number;
+}
+
+export async function openTargets(spec: TargetSpec, config: LoadConfig, concurrency: number): Promise<OpenTargets> {
+  if (spec.via === "core") {
+    const db: Database = await openDatabase({ databaseUrl: spec.databaseUrl, schema: spec.schema, poolSize: concurrency });
+    return { targets: [coreTarget(config.strategy, stressHotel(db), config)], close: () => db.close() };
   }
+  const clients = spec.urls.map((url) => new HttpClient(url, concurrency));
+  return {
+    targets: clients.map(httpTarget),
+    async close() {
+      for (const client of clients) client.close();
+    },
+  };
 }
 
-/** Runs request `index` and describes what happened; never throws. */
-export async function attempt(booker: Booker, config: Parameters<typeof requestAt>[0], index: number): Promise<RequestResult> {
-  const request = requestAt(config, index);
-  const startedAt = clock();
-  try {
-    const outcome = await booker(request);
-    return { index, outcome: outcomeCode(outcome), startedAt, endedAt: clock(), lockWaitMs: outcome.lockWaitMs };
-  } catch (error) {
-    const endedAt = clock();
-    const failure = toHotelError(error);
-    const outcome = failure.code === "BUSY" ? OUTCOME.busy : OUTCOME.error;
-    return { index, outcome, startedAt, endedAt, lockWaitMs: Number.NaN, message: `${failure.code}: ${failure.message}` };
-  }
+/** Requests of a run that a share holds (Infinity when a duration bounds the run). */
+export function shareCount(n: number | null, share: Share): number {
+  if (n === null) return Infinity;
+  return share.worker >= n ? 0 : Math.ceil((n - share.worker) / share.workers);
 }
 
-export interface FireOptions {
-  /** How many requests this process runs, and which request is the k-th. */
-  count: number;
-  indexAt(k: number): number;
-  concurrency: number;
-  run(index: number): Promise<RequestResult>;
-  onResult(result: RequestResult): void;
-  /** Checked before each request: true once the run is being torn down. */
-  stopped?(): boolean;
+export function createDriver(config: LoadConfig, targets: StressTarget[], concurrency: number, share: Share, onResult: (result: RequestResult) => void): LoadDriver {
+  const shape: LoadShape = {
+    concurrency,
+    count: shareCount(config.n, share),
+    durationMs: config.durationMs ?? Infinity,
+    arrivals: config.rate === null ? undefined : arrivalSchedule(config.rate, config.arrival, config.seed),
+    indexAt: (k) => share.worker + k * share.workers,
+  };
+  return new LoadDriver(shape, (index) => perform(targets[index % targets.length] as StressTarget, operationAt(config, index)), onResult);
 }
 
-export async function fireRequests(options: FireOptions): Promise<void> {
-  const limit = pLimit(options.concurrency);
-  const stopped = options.stopped ?? (() => false);
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  for (let k = 0; k < options.count && !stopped() && failure === undefined; k++) {
-    const index = options.indexAt(k);
-    const task = limit(async () => {
-      if (stopped()) return;
-      options.onResult(await options.run(index));
-    });
-    inFlight.add(task);
-    task.then(
-      () => inFlight.delete(task),
-      (error: unknown) => {
-        failure ??= error;
-        inFlight.delete(task);
-      },
-    );
-    // Keep the queue short: enough to keep every slot busy, no more.
-    if (inFlight.size >= options.concurrency * 2) await Promise.race(inFlight).catch(() => undefined);
-  }
-  await Promise.allSettled(inFlight);
-  if (failure !== undefined) throw failure;
-}
-
-/** Opens `connections` pool connections and loads Prisma's query engine before the clock starts. */
-export async function warmUp(prisma: Hotel["prisma"], connections: number): Promise<void> {
-  await Promise.all(Array.from({ length: connections }, () => prisma.$queryRaw`SELECT 1`));
+/**
+ * Before the clock: every connection opened, then this share of the warm-up
+ * bookings (their own tier, far-off nights), so that plans are cached and the
+ * code is compiled when the first measured request leaves.
+ */
+export async function warmUp(config: LoadConfig, targets: StressTarget[], concurrency: number, share: Share): Promise<void> {
+  const perTarget = Math.max(1, Math.ceil(concurrency / targets.length));
+  await Promise.all(targets.map((target) => target.warm(perTarget)));
+  const count = shareCount(config.warmUpRequests, share);
+  if (count === 0) return;
+  const driver = new LoadDriver(
+    { concurrency, count, durationMs: Infinity, indexAt: (k) => share.worker + k * share.workers },
+    (k) => perform(targets[k % targets.length] as StressTarget, { operation: "book", request: warmUpRequest(config.checkIn, k) }),
+    () => undefined,
+  );
+  await driver.run();
 }

@@ -1,7 +1,9 @@
 /**
  * The invariant oracle: judges a run from the final rows alone, independently
- * of the code under test. A pure function over plain data, so a test can hand
- * it rows that break each invariant and see it report them.
+ * of the code under test (`judgeRun`; `hotel check`'s audit is core/audit.ts).
+ * A pure function over plain data, so a test can hand it rows that break each
+ * invariant and see it report them. It holds the rows, not the requests:
+ * refusals stream past it one by one.
  *
  * - Overbooked tier-nights: confirmed bookings of a tier on a night exceed the
  *   tier's active suites.
@@ -20,13 +22,13 @@
 
 const DAY_MS = 86_400_000;
 
-export interface AuditSuite {
+export interface JudgedSuite {
   suite: string;
   tier: string;
   active: boolean;
 }
 
-export interface AuditBooking {
+export interface JudgedBooking {
   suite: string;
   tier: string;
   checkIn: string;
@@ -38,7 +40,7 @@ export interface AuditBooking {
   startedAt?: number;
 }
 
-export interface AuditRefusal {
+export interface JudgedRefusal {
   requestIndex: number;
   tier: string;
   checkIn: string;
@@ -49,10 +51,11 @@ export interface AuditRefusal {
 
 export type ReportedOutcome = "accepted" | "refused" | "failed" | "error";
 
-export interface AuditInput {
-  suites: readonly AuditSuite[];
-  bookings: readonly AuditBooking[];
-  refusals?: readonly AuditRefusal[];
+export interface RunEvidence {
+  suites: readonly JudgedSuite[];
+  bookings: readonly JudgedBooking[];
+  /** Every refused request, in the order the refusals came back (ascending endedAt). */
+  refusals?: Iterable<JudgedRefusal>;
   /**
    * Clock disagreement to allow between processes (epoch ms): bookings that
    * started up to this much after a refusal ended still count as visible.
@@ -62,14 +65,15 @@ export interface AuditInput {
   reported?: { count: number; outcomeOf(requestIndex: number): ReportedOutcome | undefined };
 }
 
-export type FindingKind = "overbooked-night" | "double-booked-suite" | "unjustified-refusal" | "phantom-booking" | "lost-booking";
+/** "server-check": a problem a remote server's own audit (GET /api/check) reported. */
+export type FindingKind = "overbooked-night" | "double-booked-suite" | "unjustified-refusal" | "phantom-booking" | "lost-booking" | "server-check";
 
-export interface AuditFinding {
+export interface Finding {
   kind: FindingKind;
   detail: string;
 }
 
-export interface AuditResult {
+export interface Judgement {
   overbookedNights: number;
   doubleBookedSuites: number;
   unjustifiedRefusals: number;
@@ -77,7 +81,7 @@ export interface AuditResult {
   lostBookings: number;
   ok: boolean;
   /** The first few violations, described. */
-  findings: AuditFinding[];
+  findings: Finding[];
 }
 
 const MAX_FINDINGS = 10;
@@ -91,8 +95,8 @@ interface Stay {
   to: number;
 }
 
-export function audit(input: AuditInput): AuditResult {
-  const findings: AuditFinding[] = [];
+export function judgeRun(input: RunEvidence): Judgement {
+  const findings: Finding[] = [];
   const note = (kind: FindingKind, detail: string): void => {
     if (findings.length < MAX_FINDINGS) findings.push({ kind, detail });
   };
@@ -124,7 +128,7 @@ export function audit(input: AuditInput): AuditResult {
 
 type Note = (kind: FindingKind, detail: string) => void;
 
-function countOverbookedNights(confirmed: readonly AuditBooking[], activeByTier: Map<string, string[]>, note: Note): number {
+function countOverbookedNights(confirmed: readonly JudgedBooking[], activeByTier: Map<string, string[]>, note: Note): number {
   const perNight = new Map<string, { tier: string; day: number; booked: number }>();
   for (const booking of confirmed) {
     const stay = stayOf(booking);
@@ -146,7 +150,7 @@ function countOverbookedNights(confirmed: readonly AuditBooking[], activeByTier:
   return overbooked;
 }
 
-function countDoubleBookedSuites(confirmed: readonly AuditBooking[], note: Note): number {
+function countDoubleBookedSuites(confirmed: readonly JudgedBooking[], note: Note): number {
   const bySuite = new Map<string, Stay[]>();
   for (const booking of confirmed) {
     const list = bySuite.get(booking.suite) ?? [];
@@ -174,19 +178,17 @@ function countDoubleBookedSuites(confirmed: readonly AuditBooking[], note: Note)
  * booking once its request has started (the most that could be visible).
  */
 function countUnjustifiedRefusals(
-  confirmed: readonly AuditBooking[],
-  refusals: readonly AuditRefusal[],
+  confirmed: readonly JudgedBooking[],
+  refusals: Iterable<JudgedRefusal>,
   activeByTier: Map<string, string[]>,
   activeSuites: Set<string>,
   clockSlackMs: number,
   note: Note,
 ): number {
-  if (refusals.length === 0) return 0;
   const visibleOrder = [...confirmed].sort((a, b) => (a.startedAt ?? -Infinity) - (b.startedAt ?? -Infinity));
-  const refusalOrder = [...refusals].sort((a, b) => a.endedAt - b.endedAt);
   const occupied = new Map<string, Set<number>>();
   const bookedPerTierNight = new Map<string, number>();
-  const occupy = (booking: AuditBooking): void => {
+  const occupy = (booking: JudgedBooking): void => {
     const nights = occupied.get(booking.suite) ?? new Set<number>();
     occupied.set(booking.suite, nights);
     const stay = stayOf(booking);
@@ -201,9 +203,12 @@ function countUnjustifiedRefusals(
   };
   let unjustified = 0;
   let next = 0;
-  for (const refusal of refusalOrder) {
-    while (next < visibleOrder.length && ((visibleOrder[next] as AuditBooking).startedAt ?? -Infinity) < refusal.endedAt + clockSlackMs) {
-      occupy(visibleOrder[next] as AuditBooking);
+  let lastEnded = -Infinity;
+  for (const refusal of refusals) {
+    if (refusal.endedAt < lastEnded) throw new RangeError(`refusals must come in the order they ended: request ${refusal.requestIndex} ended before the one before it`);
+    lastEnded = refusal.endedAt;
+    while (next < visibleOrder.length && ((visibleOrder[next] as JudgedBooking).startedAt ?? -Infinity) < refusal.endedAt + clockSlackMs) {
+      occupy(visibleOrder[next] as JudgedBooking);
       next++;
     }
     const free = freeSuite(refusal, activeByTier.get(refusal.tier) ?? [], occupied, bookedPerTierNight);
@@ -215,7 +220,7 @@ function countUnjustifiedRefusals(
   return unjustified;
 }
 
-function freeSuite(refusal: AuditRefusal, suites: string[], occupied: Map<string, Set<number>>, bookedPerTierNight: Map<string, number>): string | undefined {
+function freeSuite(refusal: JudgedRefusal, suites: string[], occupied: Map<string, Set<number>>, bookedPerTierNight: Map<string, number>): string | undefined {
   const stay = stayOf(refusal);
   // A night with every suite taken settles it without looking at suites.
   for (let day = stay.from; day < stay.to; day++) {
@@ -230,7 +235,7 @@ function freeSuite(refusal: AuditRefusal, suites: string[], occupied: Map<string
   return undefined;
 }
 
-function countPhantomAndLost(confirmed: readonly AuditBooking[], reported: AuditInput["reported"], note: Note): { phantomBookings: number; lostBookings: number } {
+function countPhantomAndLost(confirmed: readonly JudgedBooking[], reported: RunEvidence["reported"], note: Note): { phantomBookings: number; lostBookings: number } {
   if (!reported) return { phantomBookings: 0, lostBookings: 0 };
   let phantomBookings = 0;
   const written = new Set<number>();

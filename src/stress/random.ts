@@ -29,3 +29,6 @@ export const streamFor = (seed: number, index: number): (() => number) => mulber
 
 /** A whole number in [0, bound) from a stream. */
 export const below = (next: () => number, bound: number): number => Math.floor(next() * bound);
+
+/** An exponentially distributed draw with the given mean (inter-arrival gaps of a Poisson process). */
+export const exponential = (next: () => number, mean: number): number => -Math.log(1 - next()) * mean;

@@ -1,9 +1,9 @@
 import type { StressConfig } from "./config.js";
-import type { AuditFinding, AuditResult } from "./oracle.js";
-import { OUTCOME, type ResultLog } from "./results.js";
-import { roundMs } from "./stats.js";
+import type { Finding } from "./oracle.js";
+import { OUTCOME, OUTCOME_CLASSES, type OutcomeClass, type RunRecorder } from "./results.js";
+import { roundMs, type HistogramBin, type Percentiles } from "./stats.js";
 
-/** The stress report: CLI.md's `stress` JSON shape plus a few more fields. */
+/** The stress report: the `stress` JSON shape of the CLI contract, plus the fields documented in the README. */
 export interface StressReport {
   requested: number;
   accepted: number;
@@ -12,14 +12,29 @@ export interface StressReport {
   errors: number;
   strategy: StressConfig["strategy"];
   scenario: StressConfig["scenario"];
-  capacity: number;
-  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number };
+  via: StressConfig["via"];
+  /** Suites per tier (on a remote server: the first tier's active suites when the run began). */
+  capacity: number | null;
+  /** From each request's scheduled start (the open model) or its start (the closed model) to its answer. */
+  latencyMs: Percentiles;
+  latencyByOutcome: Record<OutcomeClass, Percentiles & { count: number }>;
+  rate: null | { target: number; arrival: StressConfig["arrival"]; achieved: number | null; lateStarts: number; startDelayMs: { p50: number; p99: number; max: number } };
+  /** From each request's actual send to its answer. */
+  serviceMs: Percentiles;
   throughputPerSec: number;
-  lockWaitMs: { p50: number; p95: number; max: number };
-  invariants: Omit<AuditResult, "findings">;
+  /** Null values when not measured (over HTTP the client cannot see the server's lock waits). */
+  lockWaitMs: { p50: number | null; p95: number | null; max: number | null };
+  invariants: Invariants;
+  model: "closed" | "open";
+  /** --duration, if the run had one (ms). */
+  durationMs: number | null;
+  /** CPU time (user + system) of the client process(es) per request, in ms. */
+  clientCpuMsPerRequest: number;
+  /** The latency distribution in bins of equal width on a log scale. */
+  latencyHistogram: HistogramBin[];
   refusedBy: { noAvailability: number; conflict: number };
   errorMessages: { message: string; count: number }[];
-  findings: AuditFinding[];
+  findings: Finding[];
   thresholds: {
     maxFailed?: { limit: number; actual: number; ok: boolean };
     maxP99Ms?: { limit: number; actual: number; ok: boolean };
@@ -31,49 +46,107 @@ export interface StressReport {
   seed: number;
   checkIn: string;
   nights: number | null;
-  tiers: { tier: string; capacity: number }[];
+  tiers: { tier: string; capacity: number | null }[];
   lockTimeoutMs: number;
-  scratch: { schema: string; kept: boolean };
+  /** The run's scratch schema; null when it drove remote servers (--url). */
+  scratch: { schema: string; kept: boolean } | null;
+  /** --url runs: the servers, and what became of the bookings the run made there. */
+  remote: RemoteSummary | null;
+  files: { out?: string; html?: string };
   /** Every invariant held and every threshold was met: exit 0. */
   ok: boolean;
 }
 
-export function buildReport(config: StressConfig, log: ResultLog, invariants: AuditResult, extra: { concurrency: number; schema: string }): StressReport {
-  const latency = log.latency();
-  const lockWait = log.lockWaits();
-  const progress = log.progress();
-  const wallTimeMs = log.wallTimeMs();
-  const p99 = roundMs(latency.p99);
+/** Null: not judged (a remote run cannot see the server's other traffic). */
+export interface Invariants {
+  overbookedNights: number;
+  doubleBookedSuites: number;
+  unjustifiedRefusals: number | null;
+  phantomBookings: number | null;
+  lostBookings: number;
+  ok: boolean;
+}
+
+export interface RemoteSummary {
+  urls: string[];
+  /** Problems the servers' own audit (GET /api/check) reported, of every kind. */
+  serverProblems: number;
+  cancelled: number;
+  cancelFailed: number;
+  kept: boolean;
+}
+
+export interface ReportContext {
+  concurrency: number;
+  /** Time spent sending requests (summed over slices), for the throughput. */
+  loadMs: number;
+  clientCpuMs: number;
+  schema: string | null;
+  remote: RemoteSummary | null;
+  /** Suites per tier as the run found them (remote) or made them (scratch). */
+  capacities: (number | null)[];
+  invariants: Invariants;
+  findings: Finding[];
+}
+
+const HISTOGRAM_BINS = 24;
+
+export function buildReport(config: StressConfig, recorder: RunRecorder, context: ReportContext): StressReport {
+  const progress = recorder.progress(config.n);
+  const latency = recorder.latency.percentiles();
   const maxFailed = config.maxFailed === undefined ? undefined : { limit: config.maxFailed, actual: progress.failed, ok: progress.failed <= config.maxFailed };
-  const maxP99Ms = config.maxP99Ms === undefined ? undefined : { limit: config.maxP99Ms, actual: p99, ok: latency.p99 <= config.maxP99Ms };
+  const maxP99Ms = config.maxP99Ms === undefined ? undefined : { limit: config.maxP99Ms, actual: latency.p99, ok: recorder.latency.percentile(99) <= config.maxP99Ms };
   const thresholdsOk = (maxFailed?.ok ?? true) && (maxP99Ms?.ok ?? true);
-  const { findings, ...counts } = invariants;
+  const lockWait = recorder.lockWait;
+  const measured = (value: number): number | null => (lockWait.count === 0 ? null : roundMs(value));
+  const startDelay = recorder.startDelay;
   return {
-    requested: config.n,
+    requested: progress.done,
     accepted: progress.accepted,
     refused: progress.refused,
     failed: progress.failed,
     errors: progress.errors,
     strategy: config.strategy,
     scenario: config.scenario,
-    capacity: config.capacity,
-    latencyMs: { p50: roundMs(latency.p50), p90: roundMs(latency.p90), p95: roundMs(latency.p95), p99, max: roundMs(latency.max) },
-    throughputPerSec: wallTimeMs > 0 ? Math.round((progress.done / wallTimeMs) * 1000 * 10) / 10 : 0,
-    lockWaitMs: { p50: roundMs(lockWait.p50), p95: roundMs(lockWait.p95), max: roundMs(lockWait.max) },
-    invariants: counts,
-    refusedBy: { noAvailability: log.count(OUTCOME.noAvailability), conflict: log.count(OUTCOME.conflict) },
-    errorMessages: log.errorMessages(),
-    findings,
+    via: config.via,
+    capacity: context.capacities[0] ?? null,
+    latencyMs: latency,
+    latencyByOutcome: Object.fromEntries(OUTCOME_CLASSES.map((kind) => [kind, { count: recorder.byOutcome[kind].count, ...recorder.byOutcome[kind].percentiles() }])) as StressReport["latencyByOutcome"],
+    rate:
+      config.rate === null
+        ? null
+        : {
+            target: config.rate,
+            arrival: config.arrival,
+            achieved: round1(recorder.achievedRate()),
+            lateStarts: recorder.lateStarts,
+            startDelayMs: { p50: roundMs(startDelay.percentile(50)), p99: roundMs(startDelay.percentile(99)), max: roundMs(startDelay.max) },
+          },
+    serviceMs: recorder.service.percentiles(),
+    throughputPerSec: context.loadMs > 0 ? Math.round((progress.done / context.loadMs) * 1000 * 10) / 10 : 0,
+    lockWaitMs: { p50: measured(lockWait.percentile(50)), p95: measured(lockWait.percentile(95)), max: measured(lockWait.max) },
+    invariants: context.invariants,
+    model: config.rate === null ? "closed" : "open",
+    durationMs: config.durationMs,
+    clientCpuMsPerRequest: progress.done > 0 ? Math.round((context.clientCpuMs / progress.done) * 1000) / 1000 : 0,
+    latencyHistogram: recorder.latency.bins(HISTOGRAM_BINS),
+    refusedBy: { noAvailability: recorder.count(OUTCOME.noAvailability), conflict: recorder.count(OUTCOME.conflict) },
+    errorMessages: recorder.errorMessages(),
+    findings: context.findings,
     thresholds: { ...(maxFailed ? { maxFailed } : {}), ...(maxP99Ms ? { maxP99Ms } : {}), ok: thresholdsOk },
-    wallTimeMs: roundMs(wallTimeMs),
-    concurrency: extra.concurrency,
+    wallTimeMs: roundMs(recorder.wallTimeMs()),
+    concurrency: context.concurrency,
     workers: config.workers,
     seed: config.seed,
     checkIn: config.checkIn,
     nights: config.scenario === "overlapping" ? null : config.nights,
-    tiers: config.tiers.map((tier) => ({ tier: tier.name, capacity: tier.capacity })),
+    tiers: config.tiers.map((tier, i) => ({ tier: tier.name, capacity: context.capacities[i] ?? null })),
     lockTimeoutMs: config.lockTimeoutMs,
-    scratch: { schema: extra.schema, kept: config.keep },
-    ok: counts.ok && thresholdsOk,
+    scratch: context.schema === null ? null : { schema: context.schema, kept: config.keep },
+    remote: context.remote,
+    files: { ...(config.outFile ? { out: config.outFile } : {}), ...(config.htmlFile ? { html: config.htmlFile } : {}) },
+    ok: context.invariants.ok && thresholdsOk,
   };
 }
+
+const round1 = (value: number | null): number | null => (value === null ? null : Math.round(value * 10) / 10);

@@ -2,27 +2,53 @@ import type { BookingOutcome } from "../core/booking.js";
 import { HotelError } from "../core/errors.js";
 import { redactSecrets } from "../db/url.js";
 import type { ReportedOutcome } from "./oracle.js";
-import { distribution, type Distribution } from "./stats.js";
+import type { OperationName } from "./scenarios.js";
+import { Histogram } from "./stats.js";
+import { Timeline } from "./timeline.js";
 
 /**
- * Per-request results, kept compactly: typed arrays indexed by request, so
- * 20,000 requests cost well under a megabyte and no outcome object outlives
- * its request. Results from worker processes land here too.
+ * What a run's requests came to, in memory that does not grow with n beyond
+ * 17 bytes a request (outcome, start and end, which the oracle needs): counts,
+ * histograms per outcome and a per-second timeline. Each full result is
+ * handed to `sink` (the --out file) as it arrives and then dropped. Results
+ * from worker processes land here too.
  */
 
 export const OUTCOME = { pending: 0, accepted: 1, noAvailability: 2, conflict: 3, busy: 4, error: 5 } as const;
 export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
 
-export interface RequestResult {
-  index: number;
+/** The four outcomes reports speak of (refused = no availability or conflict). */
+export const OUTCOME_CLASSES = ["accepted", "refused", "busy", "error"] as const;
+export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
+
+export function outcomeClass(code: OutcomeCode): OutcomeClass {
+  if (code === OUTCOME.accepted) return "accepted";
+  if (code === OUTCOME.noAvailability || code === OUTCOME.conflict) return "refused";
+  return code === OUTCOME.busy ? "busy" : "error";
+}
+
+/** What a request came to, as the target reports it. */
+export interface TaskAnswer {
+  operation: OperationName;
   outcome: OutcomeCode;
-  /** Epoch milliseconds (see stats.clock), comparable across processes. */
-  startedAt: number;
-  endedAt: number;
+  /** The HTTP status (or the core's equivalent); null when there was none. */
+  status: number | null;
   /** Time spent waiting for the booking locks, NaN when not measured. */
   lockWaitMs: number;
+  /** The booking an accepted request made (needed to cancel it on a remote server). */
+  bookingId?: number;
   /** For errors: what went wrong (one line, secrets redacted). */
   message?: string;
+}
+
+export interface RequestResult extends TaskAnswer {
+  index: number;
+  /** Epoch milliseconds (stats.clock), comparable across processes. */
+  scheduledAt: number;
+  startedAt: number;
+  endedAt: number;
+  /** Open model: no connection was free at its due time, or it left more than LATE_START_MS after it. */
+  late: boolean;
 }
 
 export function outcomeCode(outcome: BookingOutcome): OutcomeCode {
@@ -37,7 +63,8 @@ export function outcomeCode(outcome: BookingOutcome): OutcomeCode {
 }
 
 export interface Progress {
-  total: number;
+  /** Requests the run will send; null when a duration bounds it. */
+  total: number | null;
   done: number;
   accepted: number;
   refused: number;
@@ -46,39 +73,87 @@ export interface Progress {
 }
 
 const MAX_ERROR_MESSAGES = 5;
+const CHUNK = 65_536;
 
-export class ResultLog {
-  readonly n: number;
-  private readonly outcomes: Uint8Array;
-  private readonly started: Float64Array;
-  private readonly ended: Float64Array;
-  private readonly lockWait: Float64Array;
+export interface RecorderOptions {
+  /** Keep outcome, start and end per request for the oracle (off for bench's limit). */
+  columns?: boolean;
+  /** Keep the booking id of every accepted request (a remote run cancels them at the end). */
+  bookingIds?: boolean;
+  sink?(result: RequestResult): void;
+}
+
+export class RunRecorder {
+  readonly latency = new Histogram();
+  readonly service = new Histogram();
+  readonly lockWait = new Histogram();
+  readonly startDelay = new Histogram();
+  readonly byOutcome: Record<OutcomeClass, Histogram> = { accepted: new Histogram(), refused: new Histogram(), busy: new Histogram(), error: new Histogram() };
+  readonly timeline = new Timeline();
+  /** [request index, booking id] of every accepted request, when asked for. */
+  readonly acceptedBookings: [number, number][] = [];
+  lateStarts = 0;
   private readonly counts = new Array<number>(6).fill(0);
   private readonly messages = new Map<string, number>();
+  private readonly outcomeChunks: Uint8Array[] = [];
+  private readonly startChunks: Float64Array[] = [];
+  private readonly endChunks: Float64Array[] = [];
+  private highestIndex = -1;
   private firstStart = Infinity;
+  private lastStart = -Infinity;
   private lastEnd = -Infinity;
+  private origin = Number.NaN;
 
-  constructor(n: number) {
-    this.n = n;
-    this.outcomes = new Uint8Array(n);
-    this.started = new Float64Array(n);
-    this.ended = new Float64Array(n);
-    this.lockWait = new Float64Array(n).fill(Number.NaN);
+  constructor(private readonly options: RecorderOptions = {}) {}
+
+  /** The run's zero (epoch ms): --out and the timeline count from it. */
+  start(origin: number): void {
+    this.origin = origin;
+  }
+
+  get startedAtOrigin(): number {
+    return this.origin;
   }
 
   record(result: RequestResult): void {
     const { index } = result;
-    if (!Number.isInteger(index) || index < 0 || index >= this.n) throw new HotelError("INTERNAL", `result for unknown request ${index}`);
-    if (this.outcomes[index] !== OUTCOME.pending) throw new HotelError("INTERNAL", `request ${index} reported twice`);
+    if (!Number.isInteger(index) || index < 0) throw new HotelError("INTERNAL", `result for unknown request ${index}`);
     if (result.outcome < OUTCOME.accepted || result.outcome > OUTCOME.error) throw new HotelError("INTERNAL", `request ${index}: unknown outcome ${result.outcome}`);
-    this.outcomes[index] = result.outcome;
-    this.started[index] = result.startedAt;
-    this.ended[index] = result.endedAt;
-    this.lockWait[index] = result.lockWaitMs;
+    if (this.options.columns !== false) this.store(result);
     this.counts[result.outcome] = (this.counts[result.outcome] ?? 0) + 1;
+    const latency = result.endedAt - result.scheduledAt;
+    const kind = outcomeClass(result.outcome);
+    this.latency.record(latency);
+    this.service.record(result.endedAt - result.startedAt);
+    this.byOutcome[kind].record(latency);
+    this.lockWait.record(result.lockWaitMs);
+    this.startDelay.record(result.startedAt - result.scheduledAt);
+    if (result.late) this.lateStarts++;
+    if (Number.isNaN(this.origin)) this.origin = result.scheduledAt;
+    this.timeline.record((result.endedAt - this.origin) / 1000, kind, latency);
     this.firstStart = Math.min(this.firstStart, result.startedAt);
+    this.lastStart = Math.max(this.lastStart, result.startedAt);
     this.lastEnd = Math.max(this.lastEnd, result.endedAt);
     if (result.outcome === OUTCOME.error) this.noteError(result.message ?? "unknown error");
+    if (this.options.bookingIds && result.outcome === OUTCOME.accepted && result.bookingId !== undefined) this.acceptedBookings.push([index, result.bookingId]);
+    this.options.sink?.(result);
+  }
+
+  private store(result: RequestResult): void {
+    const { index } = result;
+    const chunk = Math.floor(index / CHUNK);
+    while (this.outcomeChunks.length <= chunk) {
+      this.outcomeChunks.push(new Uint8Array(CHUNK));
+      this.startChunks.push(new Float64Array(CHUNK));
+      this.endChunks.push(new Float64Array(CHUNK));
+    }
+    const at = index % CHUNK;
+    const outcomes = this.outcomeChunks[chunk] as Uint8Array;
+    if (outcomes[at] !== OUTCOME.pending) throw new HotelError("INTERNAL", `request ${index} reported twice`);
+    outcomes[at] = result.outcome;
+    (this.startChunks[chunk] as Float64Array)[at] = result.startedAt;
+    (this.endChunks[chunk] as Float64Array)[at] = result.endedAt;
+    this.highestIndex = Math.max(this.highestIndex, index);
   }
 
   private noteError(raw: string): void {
@@ -92,62 +167,58 @@ export class ResultLog {
     return this.counts[outcome] ?? 0;
   }
 
-  progress(): Progress {
+  get done(): number {
+    return this.latency.count;
+  }
+
+  progress(total: number | null): Progress {
     const accepted = this.count(OUTCOME.accepted);
     const refused = this.count(OUTCOME.noAvailability) + this.count(OUTCOME.conflict);
     const failed = this.count(OUTCOME.busy);
     const errors = this.count(OUTCOME.error);
-    return { total: this.n, done: accepted + refused + failed + errors, accepted, refused, failed, errors };
+    return { total, done: accepted + refused + failed + errors, accepted, refused, failed, errors };
+  }
+
+  /** One more than the highest request index recorded. */
+  get span(): number {
+    return this.highestIndex + 1;
   }
 
   outcomeAt(index: number): OutcomeCode {
-    return (this.outcomes[index] ?? OUTCOME.pending) as OutcomeCode;
+    return (this.outcomeChunks[Math.floor(index / CHUNK)]?.[index % CHUNK] ?? OUTCOME.pending) as OutcomeCode;
   }
 
   reportedAt(index: number): ReportedOutcome | undefined {
-    switch (this.outcomeAt(index)) {
-      case OUTCOME.accepted:
-        return "accepted";
-      case OUTCOME.noAvailability:
-      case OUTCOME.conflict:
-        return "refused";
-      case OUTCOME.busy:
-        return "failed";
-      case OUTCOME.error:
-        return "error";
-      default:
-        return undefined;
-    }
+    const code = this.outcomeAt(index);
+    if (code === OUTCOME.pending) return undefined;
+    const kind = outcomeClass(code);
+    return kind === "busy" ? "failed" : kind;
   }
 
   startedAt(index: number): number {
-    return this.started[index] ?? Number.NaN;
+    return this.startChunks[Math.floor(index / CHUNK)]?.[index % CHUNK] ?? Number.NaN;
   }
 
   endedAt(index: number): number {
-    return this.ended[index] ?? Number.NaN;
+    return this.endChunks[Math.floor(index / CHUNK)]?.[index % CHUNK] ?? Number.NaN;
   }
 
-  /** Indices of requests that are still unanswered. */
-  missing(): number[] {
+  /** Indices below `expected` that are still unanswered (the first ten). */
+  missing(expected: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.n && out.length < 10; i++) if (this.outcomes[i] === OUTCOME.pending) out.push(i);
+    for (let i = 0; i < expected && out.length < 10; i++) if (this.outcomeAt(i) === OUTCOME.pending) out.push(i);
     return out;
-  }
-
-  latency(): Distribution {
-    const values = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) values[i] = this.outcomes[i] === OUTCOME.pending ? Number.NaN : (this.ended[i] as number) - (this.started[i] as number);
-    return distribution(values);
-  }
-
-  lockWaits(): Distribution {
-    return distribution(this.lockWait);
   }
 
   /** From the first request's start to the last one's end. */
   wallTimeMs(): number {
     return this.lastEnd > this.firstStart ? this.lastEnd - this.firstStart : 0;
+  }
+
+  /** Starts per second between the first and the last start. */
+  achievedRate(): number | null {
+    const starts = this.done;
+    return starts > 1 && this.lastStart > this.firstStart ? ((starts - 1) * 1000) / (this.lastStart - this.firstStart) : null;
   }
 
   errorMessages(): { message: string; count: number }[] {

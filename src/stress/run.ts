@@ -1,10 +1,14 @@
 import { HotelError } from "../core/errors.js";
-import { openDatabase, type Database } from "../db/database.js";
-import { requestAt, stressHotel, type StressConfig } from "./config.js";
-import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
-import { audit, type AuditRefusal } from "./oracle.js";
+import type { StressConfig } from "./config.js";
+import type { SliceOptions } from "./driver.js";
+import { RunEngine } from "./engine.js";
+import { judgeRun, type JudgedRefusal, type Judgement } from "./oracle.js";
+import { RunOutputs } from "./outputs.js";
+import { packageLauncher, startOwnServer, type CliLauncher, type OwnServer } from "./own-server.js";
+import { runRemote } from "./remote.js";
 import { buildReport, type StressReport } from "./report.js";
-import { OUTCOME, ResultLog, type Progress, type RequestResult } from "./results.js";
+import { OUTCOME, type Progress, type RunRecorder } from "./results.js";
+import { requestAt } from "./scenarios.js";
 import {
   createInventory,
   createScratchSchema,
@@ -14,136 +18,234 @@ import {
   markKept,
   newScratchName,
   readFinalRows,
+  removeWarmUpBookings,
+  serverVersion,
   sweepAbandonedScratchSchemas,
+  type ScratchSchema,
 } from "./scratch.js";
-import { CROSS_PROCESS_CLOCK_SLACK_MS, launchWorkers, workerPlans, type WorkerLauncher, type WorkerPool } from "./workers.js";
+import { CROSS_PROCESS_CLOCK_SLACK_MS } from "./workers.js";
 
 /**
- * A whole stress run: scratch schema, inventory, load (in this process or
- * over worker processes), audit of the final rows, teardown. The teardown
- * runs on every way out: success, failure, and (through registerCleanup)
- * SIGINT/SIGTERM; with `keep` the schema stays for inspection.
+ * A whole stress run. On scratch data (the default): a scratch schema with
+ * its own inventory, the load (through the core, or through a `hotel serve`
+ * of the run's own with `--via http`; in this process or over workers), the
+ * oracle's judgement of the final rows, and the teardown, which runs on every
+ * way out: success, failure and (through registerCleanup) SIGINT/SIGTERM;
+ * with `keep` the schema stays for inspection. With `--url`: remote.ts.
  */
 
 export type StressPhase = "preparing" | "warming-up" | "running" | "auditing" | "cleaning-up";
 
 export interface StressEnvironment {
-  /** The database to run in; the scratch schema is created there. Holds the password: never print it. */
-  baseUrl: string;
+  /** The database to run in; the scratch schema is created there. Holds the password: never print it. Not needed with --url. */
+  baseUrl?: string;
   /** Runs the teardown on SIGINT/SIGTERM too (the CLI passes lifecycle.registerCleanup). */
   registerCleanup?(cleanup: () => Promise<void>): () => void;
-  /** How to start worker processes; needed when config.workers > 1. */
-  launcher?: WorkerLauncher;
+  /** How to start worker processes and the own `hotel serve`; default: this package's bin/hotel.js. */
+  launcher?: CliLauncher;
   onPhase?(phase: StressPhase): void;
   /** Called after every finished request; throttle any rendering. */
   onProgress?(progress: Progress): void;
   /** Human remarks (e.g. concurrency capped by the server's connection limit). */
   note?(text: string): void;
+  /** --url: asked before anything is sent; false (or no callback) stops the run with nothing booked. */
+  confirmRemote?(description: string): Promise<boolean>;
 }
 
 export async function runStress(config: StressConfig, env: StressEnvironment): Promise<StressReport> {
-  if (config.workers > 1 && !env.launcher) throw new HotelError("INTERNAL", "runStress: --workers needs a worker launcher");
-  const schema = newScratchName();
-  let schemaMayExist = false;
-  let stopping = false;
-  let db: Database | undefined;
-  let workers: WorkerPool | undefined;
-  let teardownPromise: Promise<void> | undefined;
-  const teardown = (): Promise<void> =>
-    (teardownPromise ??= (async () => {
-      stopping = true;
-      env.onPhase?.("cleaning-up");
-      await workers?.stop();
-      // End the run's sessions first, so no request in flight holds a lock the drop needs.
-      if (schemaMayExist) await endSessions(env.baseUrl, schema).catch(() => undefined);
-      await db?.close();
-      if (schemaMayExist && !config.keep) await dropScratchSchema(env.baseUrl, schema);
-      if (schemaMayExist && config.keep) await markKept(env.baseUrl, schema);
-    })());
-  const unregister = env.registerCleanup?.(teardown);
-
-  let report: StressReport;
+  if (config.urls.length > 0) return runRemote(config, env);
+  const run = await openScratchRun(config, env);
   try {
-    env.onPhase?.("preparing");
-    const swept = await sweepAbandonedScratchSchemas(env.baseUrl);
-    if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
-    const free = await freeConnections(env.baseUrl);
-    const concurrency = Math.min(config.concurrency, free);
-    if (concurrency < config.workers) {
-      throw new HotelError("DB_UNAVAILABLE", `The database has only ${free} free connection(s), fewer than --workers ${config.workers}: lower --workers or raise max_connections`);
-    }
-    if (concurrency < config.concurrency && config.concurrencyExplicit) {
-      env.note?.(`Concurrency capped at ${concurrency}: the server has ${free} free connections (max_connections).`);
-    }
-    schemaMayExist = true;
-    const scratch = await createScratchSchema(env.baseUrl, schema);
-    await createInventory(scratch, config.tiers);
-
-    const log = new ResultLog(config.n);
-    const onResult = (result: RequestResult): void => {
-      log.record(result);
-      env.onProgress?.(log.progress());
-    };
-    env.onPhase?.("warming-up");
-    if (config.workers > 1) {
-      workers = launchWorkers({
-        launcher: env.launcher as WorkerLauncher,
-        databaseUrl: scratch.databaseUrl,
-        plans: workerPlans(config, schema, concurrency),
-        onResult,
-        onReady: () => env.onPhase?.("running"),
-      });
-      await workers.finished;
-    } else {
-      db = await openDatabase({ databaseUrl: scratch.databaseUrl, schema, poolSize: concurrency });
-      const booker = bookerFor(config.strategy, stressHotel(db), config);
-      await warmUp(db.prisma, concurrency);
-      env.onPhase?.("running");
-      await fireRequests({
-        count: config.n,
-        indexAt: (k) => k,
-        concurrency,
-        run: (index) => attempt(booker, config, index),
-        onResult,
-        stopped: () => stopping,
-      });
-      await db.close();
-      db = undefined;
-    }
-    const missing = log.missing();
-    if (missing.length > 0) throw new HotelError("INTERNAL", `no result for request(s) ${missing.join(", ")}`);
-
-    env.onPhase?.("auditing");
-    const rows = await readFinalRows(scratch);
-    for (const booking of rows.bookings) {
-      if (booking.requestIndex === undefined || booking.requestIndex >= config.n) booking.requestIndex = undefined;
-      else booking.startedAt = log.startedAt(booking.requestIndex);
-    }
-    const invariants = audit({
-      suites: rows.suites,
-      bookings: rows.bookings,
-      refusals: refusalsOf(config, log),
-      clockSlackMs: config.workers > 1 ? CROSS_PROCESS_CLOCK_SLACK_MS : 0,
-      reported: { count: config.n, outcomeOf: (index) => log.reportedAt(index) },
-    });
-    report = buildReport(config, log, invariants, { concurrency, schema });
+    await run.drive();
   } catch (error) {
-    await teardown().catch(() => undefined);
-    unregister?.();
+    await run.abandon();
     throw error;
   }
-  await teardown();
-  unregister?.();
-  return report;
+  return run.finish();
 }
 
-function refusalsOf(config: StressConfig, log: ResultLog): AuditRefusal[] {
-  const refusals: AuditRefusal[] = [];
-  for (let index = 0; index < config.n; index++) {
-    const outcome = log.outcomeAt(index);
-    if (outcome !== OUTCOME.noAvailability && outcome !== OUTCOME.conflict) continue;
-    const request = requestAt(config, index);
-    refusals.push({ requestIndex: index, tier: request.tier, checkIn: request.checkIn, checkOut: request.checkOut, endedAt: log.endedAt(index) });
+/** A scratch run that is ready to send: drive() it (in slices if you like), then finish() or abandon() it. */
+export interface ScratchRun {
+  readonly schema: string;
+  readonly done: boolean;
+  drive(slice?: SliceOptions): Promise<void>;
+  /** Stops the load, judges the final rows, writes --html, tears down; the report. */
+  finish(): Promise<StressReport>;
+  /** Tears down without a report (on failure). */
+  abandon(): Promise<void>;
+}
+
+export async function openScratchRun(config: StressConfig, env: StressEnvironment): Promise<ScratchRun> {
+  if (!env.baseUrl) throw new HotelError("INTERNAL", "a scratch stress run needs a database URL");
+  const run = new ScratchLifecycle(config, env, env.baseUrl);
+  await run.prepare();
+  return run;
+}
+
+/** The steps of a scratch run; the teardown is registered from the start and runs once, whoever asks first. */
+class ScratchLifecycle implements ScratchRun {
+  readonly schema = newScratchName();
+  private schemaMayExist = false;
+  private stopping = false;
+  private scratch?: ScratchSchema;
+  private server?: OwnServer;
+  private outputs?: RunOutputs;
+  private engine?: RunEngine;
+  private concurrency = 0;
+  private tornDown?: Promise<void>;
+  private readonly unregister?: () => void;
+
+  constructor(
+    private readonly config: StressConfig,
+    private readonly env: StressEnvironment,
+    private readonly baseUrl: string,
+  ) {
+    this.unregister = env.registerCleanup?.(() => this.teardown());
   }
-  return refusals;
+
+  get done(): boolean {
+    return this.engine?.done ?? true;
+  }
+
+  async prepare(): Promise<void> {
+    const { config, env } = this;
+    try {
+      env.onPhase?.("preparing");
+      const swept = await sweepAbandonedScratchSchemas(this.baseUrl);
+      if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
+      this.concurrency = await sizeConcurrency(config, this.baseUrl, env);
+      this.schemaMayExist = true;
+      const scratch = (this.scratch = await createScratchSchema(this.baseUrl, this.schema));
+      await createInventory(scratch, config);
+      const outputs = (this.outputs = new RunOutputs(config, { postgres: await serverVersion(scratch) }));
+      const launcher = env.launcher ?? packageLauncher();
+      env.onPhase?.("warming-up");
+      if (config.via === "http") this.server = await startOwnServer({ launcher, databaseUrl: scratch.databaseUrl, schema: this.schema, lockTimeoutMs: config.lockTimeoutMs });
+      const target: { via: "http"; urls: string[] } | undefined = this.server ? { via: "http", urls: [this.server.url] } : undefined;
+      this.engine = await RunEngine.open({
+        config,
+        concurrency: this.concurrency,
+        spec: target ?? { via: "core", databaseUrl: scratch.databaseUrl, schema: this.schema },
+        workers: { target: target ?? { via: "core", schema: this.schema }, databaseUrl: scratch.databaseUrl, launcher },
+        onResult: (result) => {
+          outputs.recorder.record(result);
+          env.onProgress?.(outputs.recorder.progress(config.n));
+        },
+        onStart: () => {
+          outputs.start();
+          env.onPhase?.("running");
+        },
+        stopped: () => this.stopping,
+      });
+    } catch (error) {
+      await this.fail(error);
+    }
+  }
+
+  async drive(slice?: SliceOptions): Promise<void> {
+    await (this.engine as RunEngine).drive(slice).catch((error: unknown) => this.fail(error));
+  }
+
+  async finish(): Promise<StressReport> {
+    const engine = this.engine as RunEngine;
+    const outputs = this.outputs as RunOutputs;
+    try {
+      await engine.close();
+      await this.server?.stop();
+      const { recorder } = outputs;
+      const expected = engine.sent ?? (this.config.durationMs === null && this.config.n !== null ? this.config.n : recorder.span);
+      const missing = recorder.missing(expected);
+      if (missing.length > 0) throw new HotelError("INTERNAL", `no result for request(s) ${missing.join(", ")}`);
+      this.env.onPhase?.("auditing");
+      const { findings, ...invariants } = await judgeScratch(this.config, this.scratch as ScratchSchema, recorder);
+      const report = buildReport(this.config, recorder, {
+        concurrency: this.concurrency,
+        loadMs: engine.loadMs,
+        clientCpuMs: engine.cpuMs,
+        schema: this.schema,
+        remote: null,
+        capacities: this.config.tiers.map((tier) => tier.capacity),
+        invariants,
+        findings,
+      });
+      outputs.finish(report);
+      await this.abandon();
+      return report;
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  async abandon(): Promise<void> {
+    await this.teardown().catch(() => undefined);
+    this.unregister?.();
+  }
+
+  private async fail(error: unknown): Promise<never> {
+    await this.abandon();
+    throw error;
+  }
+
+  private teardown(): Promise<void> {
+    return (this.tornDown ??= (async () => {
+      const { baseUrl, schema } = this;
+      this.stopping = true;
+      this.env.onPhase?.("cleaning-up");
+      this.outputs?.close();
+      await this.engine?.close();
+      await this.server?.stop();
+      if (!this.schemaMayExist) return;
+      // End the run's sessions first, so no request in flight holds a lock the drop needs.
+      await endSessions(baseUrl, schema).catch(() => undefined);
+      if (!this.config.keep) return dropScratchSchema(baseUrl, schema);
+      if (this.scratch) await removeWarmUpBookings(this.scratch).catch(() => undefined);
+      await markKept(baseUrl, schema);
+    })());
+  }
+}
+
+/** The oracle's judgement of the final rows against what every request was told. */
+async function judgeScratch(config: StressConfig, scratch: ScratchSchema, recorder: RunRecorder): Promise<Judgement> {
+  const rows = await readFinalRows(scratch);
+  for (const booking of rows.bookings) {
+    if (booking.requestIndex === undefined || booking.requestIndex >= recorder.span) booking.requestIndex = undefined;
+    else booking.startedAt = recorder.startedAt(booking.requestIndex);
+  }
+  return judgeRun({
+    suites: rows.suites,
+    bookings: rows.bookings,
+    refusals: refusalsInOrder(config, recorder),
+    // Over HTTP every time is the client's: a superset of what the server saw, so no slack is needed.
+    clockSlackMs: config.workers > 1 ? CROSS_PROCESS_CLOCK_SLACK_MS : 0,
+    reported: { count: recorder.span, outcomeOf: (index) => recorder.reportedAt(index) },
+  });
+}
+
+/** --concurrency, capped by what the server can spare (one connection per request in flight, through the core). */
+async function sizeConcurrency(config: StressConfig, baseUrl: string, env: StressEnvironment): Promise<number> {
+  const free = await freeConnections(baseUrl);
+  if (config.via === "http") return config.concurrency;
+  const concurrency = Math.min(config.concurrency, free);
+  if (concurrency < config.workers) {
+    throw new HotelError("DB_UNAVAILABLE", `The database has only ${free} free connection(s), fewer than --workers ${config.workers}: lower --workers or raise max_connections`);
+  }
+  if (concurrency < config.concurrency && config.concurrencyExplicit) {
+    env.note?.(`Concurrency capped at ${concurrency}: the server has ${free} free connections (max_connections).`);
+  }
+  return concurrency;
+}
+
+/** The refused requests in the order their answers came back, recomputed one at a time. */
+function* refusalsInOrder(config: StressConfig, recorder: RunRecorder): Generator<JudgedRefusal> {
+  const order = new Uint32Array(recorder.count(OUTCOME.noAvailability) + recorder.count(OUTCOME.conflict));
+  let filled = 0;
+  for (let index = 0; index < recorder.span && filled < order.length; index++) {
+    const outcome = recorder.outcomeAt(index);
+    if (outcome === OUTCOME.noAvailability || outcome === OUTCOME.conflict) order[filled++] = index;
+  }
+  order.sort((a, b) => recorder.endedAt(a) - recorder.endedAt(b));
+  for (const index of order) {
+    const request = requestAt(config, index);
+    yield { requestIndex: index, tier: request.tier, checkIn: request.checkIn, checkOut: request.checkOut, endedAt: recorder.endedAt(index) };
+  }
 }

@@ -4,8 +4,8 @@ import { HotelError } from "../core/errors.js";
 import { sessionUrl, withConnection } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { redactSecrets, withSessionSettings } from "../db/url.js";
-import { requestIndexOf, suiteNumber, type TierPlan } from "./config.js";
-import type { AuditBooking, AuditSuite } from "./oracle.js";
+import type { JudgedBooking, JudgedSuite } from "./oracle.js";
+import { requestIndexOf, scratchSuiteNumber, WARM_UP_TIER, warmUpSuitesFor, type TierPlan } from "./scenarios.js";
 
 /**
  * The scratch schema a stress run works in, so it never touches live
@@ -102,18 +102,67 @@ export async function sweepAbandonedScratchSchemas(baseUrl: string): Promise<str
 const SCRATCH_COMMENT = "hotel stress scratch schema, created";
 const ABANDONED_AFTER = "10 minutes";
 
-/** The synthetic inventory: each tier with `capacity` active suites. */
-export async function createInventory(scratch: ScratchSchema, tiers: readonly TierPlan[]): Promise<void> {
+export interface InventoryPlan {
+  tiers: readonly TierPlan[];
+  /** First night of the scenario (YYYY-MM-DD). */
+  checkIn: string;
+  /** Warm-up bookings the run will make: their tier gets suites for them; none when 0. */
+  warmUpRequests: number;
+  /** Confirmed bookings already on the check-in night of the first tier. */
+  prefill: number;
+  /** Nights of booking history in the warm-up tier, before the warm-up nights. */
+  historyNights: number;
+}
+
+/** Suites of the warm-up tier that hold the booking history. */
+const HISTORY_SUITES = 20;
+/** The history's nights start this many days after the check-in (the warm-up's come later). */
+const HISTORY_OFFSET_DAYS = 200;
+
+/**
+ * The synthetic inventory: each tier with `capacity` active suites, plus the
+ * warm-up tier; optionally a night already partly booked (`prefill`) and a
+ * booking history on other nights, so that the planner sees a realistic table
+ * and reaches a night through the indexes, as in production. Analysed.
+ */
+export async function createInventory(scratch: ScratchSchema, plan: InventoryPlan): Promise<void> {
+  const tiers = [...plan.tiers];
+  const warmUpSuites = plan.warmUpRequests > 0 || plan.historyNights > 0 ? Math.max(warmUpSuitesFor(plan.warmUpRequests), plan.historyNights > 0 ? HISTORY_SUITES : 0) : 0;
+  if (warmUpSuites > 0) tiers.push({ name: WARM_UP_TIER, prefix: "WUP", capacity: warmUpSuites });
   await withPg(scratch.url, async (client) => {
     for (const tier of tiers) {
-      const numbers = Array.from({ length: tier.capacity }, (_, j) => suiteNumber(tier, j));
+      const numbers = Array.from({ length: tier.capacity }, (_, j) => scratchSuiteNumber(tier, j));
       await client.query(
         `WITH t AS (INSERT INTO tiers (property_id, name) SELECT id, $1 FROM properties WHERE name = 'main' RETURNING property_id, id)
          INSERT INTO suites (property_id, number, tier_id) SELECT t.property_id, number, t.id FROM t, unnest($2::text[]) AS number`,
         [tier.name, numbers],
       );
     }
+    if (plan.historyNights > 0) {
+      await client.query(
+        `INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out)
+         SELECT s.property_id, s.id, s.tier_id, 'history', $2::date + $4::int + d, $2::date + $4::int + d + 1
+           FROM (SELECT s.* FROM suites s JOIN tiers t ON t.id = s.tier_id WHERE t.name = $1 ORDER BY s.number LIMIT $5) s,
+                generate_series(0, $3::int - 1) AS d`,
+        [WARM_UP_TIER, plan.checkIn, plan.historyNights, HISTORY_OFFSET_DAYS, HISTORY_SUITES],
+      );
+    }
+    if (plan.prefill > 0) {
+      await client.query(
+        `INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out)
+         SELECT s.property_id, s.id, s.tier_id, 'prefill', $2::date, $2::date + 1
+           FROM suites s JOIN tiers t ON t.id = s.tier_id
+          WHERE t.name = $1 ORDER BY s.number LIMIT $3`,
+        [plan.tiers[0]?.name, plan.checkIn, plan.prefill],
+      );
+    }
+    await client.query("ANALYZE");
   });
+}
+
+/** Deletes the warm-up bookings, so that a kept schema's bookings are the run's own (the warm-up tier stays, empty). */
+export async function removeWarmUpBookings(scratch: ScratchSchema): Promise<void> {
+  await withPg(scratch.url, (client) => client.query(`DELETE FROM bookings WHERE tier_id IN (SELECT id FROM tiers WHERE name = $1)`, [WARM_UP_TIER]));
 }
 
 /**
@@ -158,23 +207,26 @@ export async function freeConnections(baseUrl: string): Promise<number> {
 }
 
 export interface FinalRows {
-  suites: AuditSuite[];
-  bookings: AuditBooking[];
+  suites: JudgedSuite[];
+  bookings: JudgedBooking[];
 }
 
-/** The final rows, read with plain pg (not through the code under test). */
+/** The final rows of the scenario's tiers (not the warm-up tier), read with plain pg, not through the code under test. */
 export async function readFinalRows(scratch: ScratchSchema): Promise<FinalRows> {
   return withPg(scratch.url, async (client) => {
     const suites = (
       await client.query<{ suite: string; tier: string; active: boolean }>(
-        `SELECT s.number AS suite, t.name AS tier, s.active FROM suites s JOIN tiers t ON t.id = s.tier_id`,
+        `SELECT s.number AS suite, t.name AS tier, s.active FROM suites s JOIN tiers t ON t.id = s.tier_id WHERE t.name <> $1`,
+        [WARM_UP_TIER],
       )
     ).rows;
     const rows = (
       await client.query<{ suite: string; tier: string; check_in: string; check_out: string; status: string; guest_name: string }>(
         `SELECT s.number AS suite, t.name AS tier, to_char(b.check_in, 'YYYY-MM-DD') AS check_in,
                 to_char(b.check_out, 'YYYY-MM-DD') AS check_out, b.status, b.guest_name
-           FROM bookings b JOIN suites s ON s.id = b.suite_id JOIN tiers t ON t.id = s.tier_id`,
+           FROM bookings b JOIN suites s ON s.id = b.suite_id JOIN tiers t ON t.id = s.tier_id
+          WHERE t.name <> $1`,
+        [WARM_UP_TIER],
       )
     ).rows;
     const bookings = rows.map((row) => ({
@@ -187,6 +239,11 @@ export async function readFinalRows(scratch: ScratchSchema): Promise<FinalRows> 
     }));
     return { suites, bookings };
   });
+}
+
+/** The server's PostgreSQL version, for the report. */
+export async function serverVersion(scratch: ScratchSchema): Promise<string> {
+  return withPg(scratch.url, async (client) => `PostgreSQL ${(await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"}`);
 }
 
 /** How to look at a kept scratch schema (the password redacted). */

@@ -1,20 +1,22 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type ErrorCode, HotelError, invalidInput } from "../core/errors.js";
-import { openDatabase } from "../db/database.js";
 import { redactSecrets } from "../db/url.js";
-import { SCENARIOS, STRATEGIES, stressHotel, type StressConfig } from "./config.js";
-import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
+import { STRATEGIES, VIAS, type StressConfig } from "./config.js";
+import { createDriver, openTargets, shareCount, warmUp, type LoadConfig, type TargetSpec } from "./load.js";
+import type { CliLauncher } from "./own-server.js";
 import type { OutcomeCode, RequestResult } from "./results.js";
+import { SCENARIOS, type OperationName } from "./scenarios.js";
 import { isScratchName } from "./scratch.js";
 
 /**
  * `--workers P`: the load split over P OS processes, each with its own
  * connections, to show the locks hold between clients and not only inside
- * one pool. The parent owns the scratch schema; each worker runs requests
- * k, k+P, k+2P... and streams one line per finished request (NDJSON) to its
- * stdout. Workers warm up, say they are ready, and start together on "go",
- * so their loads overlap. The database URL travels in the environment, never
+ * one pool. The parent owns the scratch schema (or the remote servers); each
+ * worker runs requests k, k+P, k+2P... and streams one line per finished
+ * request (NDJSON) to its stdout. Workers warm up, say they are ready, and
+ * start together on "go", so their loads overlap (and, in the open model,
+ * follow one schedule). The database URL travels in the environment, never
  * in argv (where `ps` would show it).
  */
 
@@ -22,62 +24,84 @@ export const WORKER_URL_ENV = "HOTEL_STRESS_DATABASE_URL";
 /** Bookings may start up to this much "later" in another process's clock and still count as visible. */
 export const CROSS_PROCESS_CLOCK_SLACK_MS = 2;
 
-export type WorkerConfig = Pick<StressConfig, "n" | "scenario" | "strategy" | "tiers" | "checkIn" | "nights" | "seed" | "lockTimeoutMs">;
-
 export interface WorkerPlan {
-  schema: string;
   worker: number;
   workers: number;
   concurrency: number;
-  config: WorkerConfig;
+  /** core: the scratch schema to book in (the URL comes from WORKER_URL_ENV); http: the servers. */
+  target: { via: "core"; schema: string } | { via: "http"; urls: string[] };
+  config: LoadConfig;
 }
 
-/** How to start a worker process: the same CLI, command `stress-worker <plan>`. */
-export interface WorkerLauncher {
-  command: string;
-  args(planJson: string): string[];
-}
+export type WorkerLauncher = CliLauncher;
 
 /** Request indices of one worker: k, k+P, ... below n. */
-export const workerShare = (plan: Pick<WorkerPlan, "worker" | "workers"> & { n: number }): number =>
-  plan.worker >= plan.n ? 0 : Math.ceil((plan.n - plan.worker) / plan.workers);
+export const workerShare = (plan: Pick<WorkerPlan, "worker" | "workers"> & { n: number | null }): number => shareCount(plan.n, plan);
 
-type Line = [number, number, number, number, number | null, string?];
+type Line = [index: number, operation: OperationName, outcome: number, scheduledAt: number, startedAt: number, endedAt: number, lockWaitMs: number | null, status: number | null, late: 0 | 1, bookingId: number | null, message?: string];
 
 export function encodeResult(result: RequestResult): string {
-  const line: Line = [result.index, result.outcome, result.startedAt, result.endedAt, Number.isFinite(result.lockWaitMs) ? result.lockWaitMs : null];
+  const line: Line = [
+    result.index,
+    result.operation,
+    result.outcome,
+    result.scheduledAt,
+    result.startedAt,
+    result.endedAt,
+    Number.isFinite(result.lockWaitMs) ? result.lockWaitMs : null,
+    result.status,
+    result.late ? 1 : 0,
+    result.bookingId ?? null,
+  ];
   if (result.message !== undefined) line.push(result.message);
   return JSON.stringify(line);
 }
 
 function decodeResult(line: Line): RequestResult {
-  const [index, outcome, startedAt, endedAt, lockWaitMs, message] = line;
-  return { index, outcome: outcome as OutcomeCode, startedAt, endedAt, lockWaitMs: lockWaitMs ?? Number.NaN, ...(message === undefined ? {} : { message }) };
+  const [index, operation, outcome, scheduledAt, startedAt, endedAt, lockWaitMs, status, late, bookingId, message] = line;
+  return {
+    index,
+    operation,
+    outcome: outcome as OutcomeCode,
+    scheduledAt,
+    startedAt,
+    endedAt,
+    lockWaitMs: lockWaitMs ?? Number.NaN,
+    status,
+    late: late === 1,
+    ...(bookingId === null ? {} : { bookingId }),
+    ...(message === undefined ? {} : { message }),
+  };
 }
 
 // ---------------------------------------------------------------- parent side
 
-export interface WorkerPool {
-  /** Resolves when every worker has finished and reported all its requests. */
-  finished: Promise<void>;
-  /** Stops every worker still running (SIGTERM, then SIGKILL). */
-  stop(): Promise<void>;
-}
-
 export interface LaunchOptions {
   launcher: WorkerLauncher;
+  /** The scratch database (core), or "" (http). */
   databaseUrl: string;
   plans: WorkerPlan[];
   onResult(result: RequestResult): void;
+  /** Every worker is warm: "go" is sent right after this returns. */
   onReady?(): void;
+}
+
+export interface WorkerPool {
+  /** Resolves when every worker has finished and reported all its requests. */
+  finished: Promise<void>;
+  /** CPU time (user + system, ms) the workers spent on their loads, summed. */
+  cpuMs(): number;
+  /** Stops every worker still running (SIGTERM, then SIGKILL). */
+  stop(): Promise<void>;
 }
 
 export function launchWorkers(options: LaunchOptions): WorkerPool {
   const children: ChildProcess[] = [];
   const exits: Promise<void>[] = [];
   const readies: Promise<void>[] = [];
+  let cpuMs = 0;
   for (const plan of options.plans) {
-    const child = spawn(options.launcher.command, options.launcher.args(JSON.stringify(plan)), {
+    const child = spawn(options.launcher.command, options.launcher.args(["stress-worker", JSON.stringify(plan)]), {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, [WORKER_URL_ENV]: options.databaseUrl, NO_COLOR: "1" },
     });
@@ -98,7 +122,7 @@ export function launchWorkers(options: LaunchOptions): WorkerPool {
     createInterface({ input: child.stdout as NodeJS.ReadableStream, crlfDelay: Infinity }).on("line", (text) => {
       if (text === "") return;
       try {
-        const message = JSON.parse(text) as Line | { ready?: boolean; done?: number; error?: { code?: string; message?: string } };
+        const message = JSON.parse(text) as Line | { ready?: boolean; done?: number; cpuMs?: number; error?: { code?: string; message?: string } };
         if (Array.isArray(message)) {
           options.onResult(decodeResult(message));
           reported++;
@@ -108,6 +132,7 @@ export function launchWorkers(options: LaunchOptions): WorkerPool {
           markReady();
         } else if (typeof message.done === "number") {
           done = message.done === reported;
+          cpuMs += message.cpuMs ?? 0;
         }
       } catch (error) {
         protocolError ??= error instanceof Error ? error : new Error(String(error));
@@ -117,13 +142,13 @@ export function launchWorkers(options: LaunchOptions): WorkerPool {
     const exited = new Promise<void>((resolve, reject) => {
       child.on("error", (error) => reject(new HotelError("INTERNAL", `cannot start stress worker ${plan.worker + 1}: ${error.message}`, { cause: error })));
       child.on("close", (code, signal) => {
-        if (code === 0 && done && reported === expected && !protocolError) return resolve();
+        if (code === 0 && done && (reported === expected || expected === Infinity) && !protocolError) return resolve();
         if (workerError) return reject(workerError);
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const why = protocolError ? `: ${protocolError.message}` : lastLine(stderr) ? `: ${lastLine(stderr)}` : "";
         // Killed by a signal (Ctrl-C, an OOM killer, an operator): the run was interrupted, not a bug.
         const failure = signal ? "INTERRUPTED" : "INTERNAL";
-        reject(new HotelError(failure, redactSecrets(`stress worker ${plan.worker + 1} of ${plan.workers} ${how} after ${reported} of ${expected} requests${why}`)));
+        reject(new HotelError(failure, redactSecrets(`stress worker ${plan.worker + 1} of ${plan.workers} ${how} after ${reported}${expected === Infinity ? "" : ` of ${expected}`} requests${why}`)));
       });
     });
     exits.push(exited);
@@ -139,6 +164,7 @@ export function launchWorkers(options: LaunchOptions): WorkerPool {
   finished.catch(() => undefined);
   return {
     finished,
+    cpuMs: () => cpuMs,
     async stop() {
       await Promise.all(children.map((child) => stopChild(child)));
     },
@@ -170,14 +196,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Splits the run's concurrency over the workers (it is at least one each). */
-export function workerPlans(config: StressConfig, schema: string, concurrency: number): WorkerPlan[] {
-  const { n, scenario, strategy, tiers, checkIn, nights, seed, lockTimeoutMs } = config;
+export function workerPlans(config: LoadConfig & Pick<StressConfig, "workers">, target: WorkerPlan["target"], concurrency: number): WorkerPlan[] {
+  const { n, durationMs, rate, arrival, strategy, lockTimeoutMs, warmUpRequests, scenario, tiers, checkIn, nights, seed, guestPrefix } = config;
   return Array.from({ length: config.workers }, (_, worker) => ({
-    schema,
     worker,
     workers: config.workers,
     concurrency: Math.max(1, Math.floor(concurrency / config.workers) + (worker < concurrency % config.workers ? 1 : 0)),
-    config: { n, scenario, strategy, tiers, checkIn, nights, seed, lockTimeoutMs },
+    target,
+    config: { n, durationMs, rate, arrival, strategy, lockTimeoutMs, warmUpRequests, scenario, tiers, checkIn, nights, seed, ...(guestPrefix === undefined ? {} : { guestPrefix }) },
   }));
 }
 
@@ -190,11 +216,14 @@ export function parseWorkerPlan(json: string): WorkerPlan {
   } catch {
     throw invalidInput("stress-worker: the plan is not JSON");
   }
+  const target = typeof plan === "object" && plan !== null ? plan.target : undefined;
+  const targetOk =
+    typeof target === "object" &&
+    target !== null &&
+    (VIAS as readonly string[]).includes(target.via) &&
+    (target.via === "core" ? typeof target.schema === "string" && isScratchName(target.schema) : Array.isArray(target.urls) && target.urls.length > 0 && target.urls.every((url) => /^https?:\/\//.test(String(url))));
   const ok =
-    typeof plan === "object" &&
-    plan !== null &&
-    typeof plan.schema === "string" &&
-    isScratchName(plan.schema) &&
+    targetOk &&
     Number.isInteger(plan.worker) &&
     Number.isInteger(plan.workers) &&
     plan.worker >= 0 &&
@@ -202,7 +231,7 @@ export function parseWorkerPlan(json: string): WorkerPlan {
     Number.isInteger(plan.concurrency) &&
     plan.concurrency >= 1 &&
     typeof plan.config === "object" &&
-    Number.isInteger(plan.config.n) &&
+    (plan.config.n === null || Number.isInteger(plan.config.n)) &&
     (SCENARIOS as readonly string[]).includes(plan.config.scenario) &&
     (STRATEGIES as readonly string[]).includes(plan.config.strategy) &&
     Array.isArray(plan.config.tiers) &&
@@ -212,6 +241,7 @@ export function parseWorkerPlan(json: string): WorkerPlan {
 }
 
 export interface WorkerIo {
+  /** The scratch database (WORKER_URL_ENV); unused over HTTP. */
   databaseUrl: string;
   /** Writes one protocol line. */
   write(line: string): void;
@@ -221,32 +251,26 @@ export interface WorkerIo {
   registerCleanup?(cleanup: () => Promise<void>): () => void;
 }
 
-/** One worker's run: open its own pool, warm it, wait for "go", run its share. */
+/** One worker's run: open its own targets, warm them, wait for "go", run its share. */
 export async function runWorker(plan: WorkerPlan, io: WorkerIo): Promise<number> {
-  const db = await openDatabase({ databaseUrl: io.databaseUrl, schema: plan.schema, poolSize: plan.concurrency });
-  const unregister = io.registerCleanup?.(() => db.close());
+  const spec: TargetSpec = plan.target.via === "core" ? { via: "core", databaseUrl: io.databaseUrl, schema: plan.target.schema } : plan.target;
+  const opened = await openTargets(spec, plan.config, plan.concurrency);
+  const unregister = io.registerCleanup?.(() => opened.close());
   try {
-    const booker = bookerFor(plan.config.strategy, stressHotel(db), plan.config);
-    await warmUp(db.prisma, plan.concurrency);
+    const share = { worker: plan.worker, workers: plan.workers };
+    await warmUp(plan.config, opened.targets, plan.concurrency, share);
     io.write(JSON.stringify({ ready: true }));
     await io.go;
-    const count = workerShare({ ...plan, n: plan.config.n });
     let sent = 0;
-    await fireRequests({
-      count,
-      indexAt: (k) => plan.worker + k * plan.workers,
-      concurrency: plan.concurrency,
-      run: (index) => attempt(booker, plan.config, index),
-      onResult: (result) => {
-        io.write(encodeResult(result));
-        sent++;
-      },
-      stopped: io.stopped,
+    const driver = createDriver(plan.config, opened.targets, plan.concurrency, share, (result) => {
+      io.write(encodeResult(result));
+      sent++;
     });
-    io.write(JSON.stringify({ done: sent }));
+    await driver.run({ stopped: io.stopped });
+    io.write(JSON.stringify({ done: sent, cpuMs: driver.cpuMs }));
     return sent;
   } finally {
     unregister?.();
-    await db.close();
+    await opened.close();
   }
 }

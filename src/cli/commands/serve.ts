@@ -47,7 +47,9 @@ const FORCED_CLOSE_MS = 1500;
 export async function run(options: ServeOptions, deps: Deps): Promise<number> {
   const { host, port } = options;
   const lockTimeoutMs = deps.lockTimeoutMs();
-  const db = await deps.database({ poolSize: SERVE_POOL_SIZE });
+  // Set only by `hotel stress --via http` for the server it starts over its scratch schema.
+  const { serveSchemaFromEnv } = await import("../../stress/own-server.js");
+  const db = await deps.database({ poolSize: SERVE_POOL_SIZE, schema: serveSchemaFromEnv(deps.io.env) });
 
   // From here on the signals are ours: the first starts the graceful stop, a
   // second cuts it short. Taken before the startup line, which tells a

@@ -1,71 +1,150 @@
-import type { Command } from "commander";
+import { Command, Option } from "commander";
 import { createInterface } from "node:readline";
+import v8 from "node:v8";
 import { HotelError } from "../../core/errors.js";
 import { toHotelError } from "../../core/sqlstate.js";
-import { resolveStressConfig, type StressConfig } from "../../stress/config.js";
-import type { StressPhase } from "../../stress/run.js";
+import type { StressOptions } from "../../stress/config.js";
 import type { StressReport } from "../../stress/report.js";
-import type { Progress } from "../../stress/results.js";
 import { createContext } from "../context.js";
 import { registerCleanup } from "../lifecycle.js";
 import type { Output } from "../output.js";
-import { table } from "../table.js";
 
-interface StressFlags {
-  n?: string;
-  concurrency?: string;
-  tier?: string;
-  capacity?: string;
-  checkIn?: string;
-  nights?: string;
-  scenario?: string;
-  strategy?: string;
-  workers?: string;
-  seed?: string;
-  keep?: boolean;
-  maxFailed?: string;
-  maxP99?: string;
+/**
+ * `hotel stress` and its hidden worker command: their definition (flags,
+ * help, examples) and their handlers. The stress library and Prisma load only
+ * when the command runs, so `--help` stays cheap.
+ */
+
+type Action = (...args: never[]) => Promise<number>;
+/** Wraps a lazily loaded handler into a Commander action (program.ts owns how actions run). */
+export type ActionFor = (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>;
+
+const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function addStressCommands(program: Command, action: ActionFor): void {
+  program
+    .command("stress")
+    .description("fire concurrent bookings at a scratch copy of the schema (or a running `hotel serve`) and prove no invariant broke")
+    .option("--n <n>", "number of requests (default 20; with --duration: as many as fit)")
+    .option("--duration <time>", "stop starting requests after this long: 30s, 2m, 500ms")
+    .option("--rate <r>", "open model: start R requests per second whatever the latency (default: closed model)")
+    .addOption(new Option("--arrival <kind>", "open model: how arrivals are spaced (default uniform)").choices(["uniform", "poisson"]))
+    .option("--concurrency <c>", "requests in flight at once (default: n, capped at 100; open model: 100)")
+    .option("--tier <tier>", "tier name of the synthetic inventory", "standard")
+    .option("--capacity <suites>", "suites in the tier (default 10)")
+    .option("--check-in <date>", "first night of the stays (default: 30 days from today)")
+    .option("--nights <n>", "nights per stay (same-dates, mixed-tiers)", "1")
+    .addOption(new Option("--scenario <scenario>", "what the requests ask for").choices(["same-dates", "overlapping", "mixed-tiers"]).default("same-dates"))
+    .addOption(new Option("--strategy <strategy>", "booking transaction to exercise (--via core)").choices(["locked", "interactive", "serializable"]).default("locked"))
+    .addOption(new Option("--via <via>", "core: call the booking core in this process; http: through a `hotel serve` of the run's own").choices(["core", "http"]))
+    .option("--url <url>", "drive a running `hotel serve` instead (its real inventory; repeat for round-robin)", collect)
+    .option("-y, --yes", "with --url: book without asking (needed when not on a terminal)")
+    .option("--workers <p>", "split the load over P separate OS processes", "1")
+    .option("--seed <s>", "random seed, for repeatable runs")
+    .option("--keep", "keep the scratch schema (with --url: the bookings) afterwards")
+    .option("--out <file>", "write one NDJSON line per request")
+    .option("--html <file>", "write a self-contained HTML report with charts")
+    .option("--max-failed <n>", "exit 1 when more than N requests end as 503")
+    .option("--max-p99 <ms>", "exit 1 when p99 latency exceeds MS")
+    .addHelpText(
+      "after",
+      examples(
+        "hotel stress --n 20",
+        "hotel stress --n 1000 --scenario overlapping --concurrency 50 --seed 7",
+        "hotel stress --rate 500 --duration 30s --arrival poisson --html report.html",
+        "hotel stress --n 2000 --via http --out requests.ndjson",
+        "hotel stress --url http://staging.internal:3000 --rate 50 --duration 1m --yes",
+        "hotel stress --n 20 --strategy serializable",
+      ),
+    )
+    .action(action(async () => run as Action));
+
+  program
+    .command("stress-worker", { hidden: true })
+    .description("internal: one worker process of `hotel stress --workers`")
+    .argument("<plan>", "JSON plan")
+    .action(action(async () => worker as Action));
+}
+
+interface StressFlags extends Omit<StressOptions, "lockTimeoutMs" | "url"> {
+  url?: string[];
+  yes?: boolean;
+}
+
+/**
+ * Memory flat in n. Requests in flight when a scavenge runs are promoted to
+ * the old space and die there; V8 lets that garbage grow to several times the
+ * live heap (~25 MB here) before a full collection, so a long run's peak RSS
+ * sat 40 MB above a short one's. A fixed growth factor keeps the old space
+ * near the live heap, for a full collection of ~10 ms every few seconds.
+ */
+function boundHeapGrowth(): void {
+  v8.setFlagsFromString("--heap-growing-percent=25");
 }
 
 /** `hotel stress`: exit 0 when every invariant held and every threshold was met, else 1. */
 export async function run(flags: StressFlags, command: Command): Promise<number> {
+  boundHeapGrowth();
   const ctx = createContext(command);
-  // Validate everything before connecting: bad input creates no schema.
+  const { resolveStressConfig } = await import("../../stress/config.js");
+  // Validate everything before connecting: bad input creates no schema and books nothing.
   const config = resolveStressConfig({ ...flags, lockTimeoutMs: ctx.lockTimeoutMs() });
   // Prisma and pg load only once the input is known to be good.
   const { runStress, inspectionHints } = await import("../../stress/index.js");
-  const db = await ctx.database({ poolSize: 1 });
+  const { startProgress, summary, quietLine } = await import("./stress-view.js");
+  const remote = config.urls.length > 0;
+  const db = remote ? undefined : await ctx.database({ poolSize: 1 });
   const progress = await startProgress(ctx.out, config);
   let report: StressReport;
   try {
     report = await runStress(config, {
-      baseUrl: db.url,
+      baseUrl: db?.url,
       registerCleanup,
-      launcher: workerLauncher(),
+      launcher: cliLauncher(),
       onPhase: progress.phase,
-      onProgress: progress.update,
+      // Only a live view needs every result counted out.
+      onProgress: ctx.out.interactive ? progress.update : undefined,
       note: progress.note,
+      confirmRemote: (description) => (flags.yes ? Promise.resolve(true) : confirm(ctx.out, description, progress)),
     });
   } finally {
     progress.stop();
   }
-  const hints = report.scratch.kept ? inspectionHints(db.url, report.scratch.schema) : [];
-  if (hints.length > 0 && db.embedded) hints.push(`# ${db.server} runs only while a hotel command uses it (keep \`hotel serve\` running to inspect)`);
-  const document = hints.length > 0 ? { ...report, scratch: { ...report.scratch, inspect: hints } } : report;
-  ctx.out.essential(document, ctx.out.quiet ? quietLine(report) : summary(report, hints, ctx.out));
+  const hints = db && report.scratch?.kept ? inspectionHints(db.url, report.scratch.schema) : [];
+  if (hints.length > 0 && db?.embedded) hints.push(`# ${db.server} runs only while a hotel command uses it (keep \`hotel serve\` running to inspect)`);
+  const document = hints.length > 0 && report.scratch ? { ...report, scratch: { ...report.scratch, inspect: hints } } : report;
+  const drawHistogram = process.stdout.isTTY === true && !ctx.out.json && !ctx.out.quiet;
+  ctx.out.essential(document, ctx.out.quiet ? quietLine(report) : summary(report, hints, ctx.out, drawHistogram));
   return report.ok ? 0 : 1;
+}
+
+/** Asks on the terminal; never when it cannot (then --yes is the way). */
+async function confirm(out: Output, description: string, progress: { pause(): void; resume(): void }): Promise<boolean> {
+  const canPrompt = process.stdin.isTTY === true && process.stderr.isTTY === true && !out.json && !process.env.CI;
+  if (!canPrompt) throw new HotelError("USAGE", "--url books the server's real inventory: pass --yes to confirm (there is no terminal to ask on)");
+  progress.pause();
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => prompt.question(`This sends ${description}.\nProceed? [y/N] `, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+    progress.resume();
+  }
 }
 
 /** The hidden `stress-worker` command: one worker process of `hotel stress --workers`. */
 export async function worker(planJson: string, _flags: unknown, _command: Command): Promise<number> {
+  boundHeapGrowth();
   const { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_URL_ENV } = await import("../../stress/index.js");
   const plan = parseWorkerPlan(planJson);
   const databaseUrl = process.env[WORKER_URL_ENV];
-  if (!databaseUrl) throw new HotelError("USAGE", "stress-worker is started by `hotel stress --workers`, not by hand");
+  if (databaseUrl === undefined) throw new HotelError("USAGE", "stress-worker is started by `hotel stress --workers`, not by hand");
   let parentGone = false;
   const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
   const go = new Promise<void>((resolve, reject) => {
-    stdin.once("line", (line) => (line.trim() === "go" ? resolve() : reject(new HotelError("INTERNAL", "stress-worker: expected \"go\""))));
+    stdin.once("line", (line) => (line.trim() === "go" ? resolve() : reject(new HotelError("INTERNAL", 'stress-worker: expected "go"'))));
     // stdin closes when the parent goes away: stop starting requests.
     stdin.once("close", () => {
       parentGone = true;
@@ -94,124 +173,14 @@ export async function worker(planJson: string, _flags: unknown, _command: Comman
   return interruptedByParent ? 1 : 0;
 }
 
-function workerLauncher(): { command: string; args(plan: string): string[] } {
+/** Worker processes and the run's own `hotel serve` are this same CLI. */
+function cliLauncher(): { command: string; args(cliArgs: string[]): string[] } {
   const script = process.argv[1];
   return {
     command: process.execPath,
-    args: (plan) => {
+    args: (cliArgs) => {
       if (!script) throw new HotelError("INTERNAL", "cannot find the hotel script to start workers from");
-      return [script, "stress-worker", plan];
+      return [script, ...cliArgs];
     },
   };
-}
-
-interface ProgressView {
-  phase(phase: StressPhase): void;
-  update(progress: Progress): void;
-  note(text: string): void;
-  stop(): void;
-}
-
-const PHASES: Record<StressPhase, string> = {
-  preparing: "creating the scratch schema and its inventory",
-  "warming-up": "opening connections",
-  running: "booking",
-  auditing: "auditing the final rows",
-  "cleaning-up": "removing the scratch schema",
-};
-
-/** An ora spinner on stderr, only on a TTY without --json/--quiet; redrawn at most 10 times a second. */
-async function startProgress(out: Output, config: StressConfig): Promise<ProgressView> {
-  // ora divides by the terminal's width: on a pty of size 0x0 (`script`, some
-  // CI runners) its clear() loops forever, so no spinner there.
-  const hasWidth = (process.stderr.columns ?? 0) > 0;
-  if (!out.interactive || !hasWidth) return { phase: () => undefined, update: () => undefined, note: (text) => out.note(text), stop: () => undefined };
-  const { default: ora } = await import("ora");
-  const spinner = ora({ stream: process.stderr, discardStdin: false, color: out.color.level > 0 ? "cyan" : false, text: PHASES.preparing }).start();
-  let phase: StressPhase = "preparing";
-  let latest: Progress | undefined;
-  const render = (): void => {
-    const counts = latest && phase === "running" ? ` ${latest.done}/${config.n} (201: ${latest.accepted}, 409: ${latest.refused}, 503: ${latest.failed}, errors: ${latest.errors})` : "";
-    spinner.text = `${PHASES[phase]}${counts}`;
-  };
-  const timer = setInterval(render, 100);
-  timer.unref();
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(timer);
-    spinner.stop();
-  };
-  registerCleanup(async () => stop());
-  return {
-    phase: (next) => {
-      phase = next;
-      render();
-    },
-    update: (progress) => {
-      latest = progress;
-    },
-    note: (text) => {
-      spinner.clear();
-      out.note(text);
-    },
-    stop,
-  };
-}
-
-function quietLine(report: StressReport): string {
-  const verdict = report.ok ? "ok" : "FAILED";
-  return `${verdict}: ${report.accepted} accepted, ${report.refused} refused, ${report.failed} failed, ${report.errors} errors; invariants ${report.invariants.ok ? "hold" : "violated"}`;
-}
-
-function summary(report: StressReport, hints: string[], out: Output): string {
-  const c = out.color;
-  const nonZero = (value: number, paint: (text: string) => string): string => (value > 0 ? paint(String(value)) : String(value));
-  const tiers = report.tiers.map((tier) => `${tier.tier} (${tier.capacity} suites)`).join(", ");
-  const stay = report.nights === null ? `stays of 1-7 nights from ${report.checkIn}` : `${report.checkIn}, ${report.nights} night${report.nights === 1 ? "" : "s"}`;
-  const lines = [
-    c.bold(`Stress: ${report.requested} requests, ${report.scenario}, strategy ${report.strategy}, concurrency ${report.concurrency}` +
-      `${report.workers > 1 ? ` over ${report.workers} processes` : ""}, seed ${report.seed}`),
-    `Inventory: ${tiers}; ${stay}`,
-    "",
-    table(
-      ["STATUS", "OUTCOME", "COUNT"],
-      [
-        ["201", "accepted", c.green(String(report.accepted))],
-        ["409", `refused (no availability ${report.refusedBy.noAvailability}, conflict ${report.refusedBy.conflict})`, nonZero(report.refused, c.yellow)],
-        ["503", "failed (busy)", nonZero(report.failed, c.red)],
-        ["-", "errors", nonZero(report.errors, c.red)],
-      ],
-      { raw: true },
-    ),
-    "",
-    `Latency ms:   p50 ${report.latencyMs.p50}  p90 ${report.latencyMs.p90}  p95 ${report.latencyMs.p95}  p99 ${report.latencyMs.p99}  max ${report.latencyMs.max}`,
-    `Lock wait ms: p50 ${report.lockWaitMs.p50}  p95 ${report.lockWaitMs.p95}  max ${report.lockWaitMs.max}`,
-    `Throughput:   ${report.throughputPerSec} requests/s over ${(report.wallTimeMs / 1000).toFixed(2)} s`,
-    "",
-    `Invariants: ${report.invariants.ok ? c.green("all hold") : c.red.bold("VIOLATED")}`,
-    table(
-      ["INVARIANT", "VIOLATIONS"],
-      [
-        ["overbooked tier-nights", nonZero(report.invariants.overbookedNights, c.red)],
-        ["double-booked suites", nonZero(report.invariants.doubleBookedSuites, c.red)],
-        ["unjustified refusals", nonZero(report.invariants.unjustifiedRefusals, c.red)],
-        ["phantom bookings", nonZero(report.invariants.phantomBookings, c.red)],
-        ["lost bookings", nonZero(report.invariants.lostBookings, c.red)],
-      ],
-      { raw: true },
-    ),
-  ];
-  for (const finding of report.findings.slice(0, 5)) lines.push(`  ${c.red(finding.kind)}: ${finding.detail}`);
-  if (report.errorMessages.length > 0) {
-    lines.push("", "First errors:", ...report.errorMessages.map((error) => `  ${error.count} x ${error.message}`));
-  }
-  const { maxFailed, maxP99Ms } = report.thresholds;
-  if (maxFailed) lines.push(`Threshold --max-failed ${maxFailed.limit}: ${maxFailed.actual} failed, ${maxFailed.ok ? c.green("met") : c.red("missed")}`);
-  if (maxP99Ms) lines.push(`Threshold --max-p99 ${maxP99Ms.limit} ms: p99 ${maxP99Ms.actual} ms, ${maxP99Ms.ok ? c.green("met") : c.red("missed")}`);
-  if (hints.length > 0) {
-    lines.push("", `Scratch schema kept: ${report.scratch.schema}`, ...hints.map((hint) => `  ${hint}`));
-  }
-  return lines.join("\n");
 }

@@ -1,13 +1,15 @@
 import { MESSAGES, type BookingOutcome, type BookingRequest } from "../core/booking.js";
 import { SQLSTATE, isTimeout, sqlStateOf, toHotelError } from "../core/sqlstate.js";
-import type { Hotel } from "../core/hotel.js";
 import { dateValue } from "../core/views.js";
+import type { Hotel } from "../core/hotel.js";
 
 /**
- * The seed's booking transaction (shared/seed item 1), reproduced faithfully
- * so that `hotel stress --strategy seed` can measure it beside the core on the
- * same machine. It is NOT how hotel books: `hotel book` only ever calls
- * core/book.ts. Its known flaws are kept on purpose (DESIGN.md):
+ * `--strategy serializable`: one advisory lock hashed from tier and check-in
+ * day, taken inside a Serializable transaction, then a count of overlapping
+ * bookings against a fixed capacity. It was the original brief's design,
+ * reproduced faithfully so that `hotel stress` and the bench can measure it
+ * beside the core on the same machine. It is NOT how hotel books: `hotel
+ * book` only ever calls core/book.ts. Its flaws are kept on purpose:
  * - SERIALIZABLE takes its snapshot at the first statement, before the
  *   advisory lock is granted, so waiters read stale data and then fail with
  *   40001 (P2034): under concurrency only one or two of 20 get through;
@@ -15,22 +17,22 @@ import { dateValue } from "../core/views.js";
  *   with different check-in days;
  * - the capacity check counts overlapping bookings, which refuses stays that
  *   would fit in one suite.
- * Errors follow the seed: P2034 (serialization failure, deadlock) -> 409
+ * Errors follow that design: P2034 (serialization failure, deadlock) -> 409
  * "Booking conflict, please retry", no retry; timeouts -> 503 with
  * Retry-After 5.
  */
 
-const SEED_RETRY_AFTER_S = 5;
-const SEED_TRANSACTION_TIMEOUT_MS = 10_000;
+const SERIALIZABLE_RETRY_AFTER_S = 5;
+const SERIALIZABLE_TRANSACTION_TIMEOUT_MS = 10_000;
 
 class CapacityExceeded extends Error {}
 
-export interface SeedStrategyOptions {
-  /** The seed's `capacity[suiteType]`: a fixed number per tier. */
+export interface SerializableStrategyOptions {
+  /** The design's `capacity[suiteType]`: a fixed number per tier. */
   capacity: number;
 }
 
-export async function bookSeedDesign(hotel: Hotel, request: BookingRequest, options: SeedStrategyOptions): Promise<BookingOutcome> {
+export async function bookSerializable(hotel: Hotel, request: BookingRequest, options: SerializableStrategyOptions): Promise<BookingOutcome> {
   const checkInDate = dateValue(request.checkIn);
   const checkOutDate = dateValue(request.checkOut);
   let lockWaitMs = 0;
@@ -66,7 +68,7 @@ export async function bookSeedDesign(hotel: Hotel, request: BookingRequest, opti
           include: { suite: { select: { number: true } } },
         });
       },
-      { isolationLevel: "Serializable", timeout: SEED_TRANSACTION_TIMEOUT_MS },
+      { isolationLevel: "Serializable", timeout: SERIALIZABLE_TRANSACTION_TIMEOUT_MS },
     );
     return { outcome: "accepted", status: 201, booking: {
         id: created.id,
@@ -83,10 +85,10 @@ export async function bookSeedDesign(hotel: Hotel, request: BookingRequest, opti
       return { outcome: "refused", status: 409, code: "NO_AVAILABILITY", message, lockWaitMs, attempts: 1 };
     }
     if (isTimeout(error)) {
-      return { outcome: "busy", status: 503, code: "BUSY", message: MESSAGES.busy, retryAfter: SEED_RETRY_AFTER_S, lockWaitMs, attempts: 1 };
+      return { outcome: "busy", status: 503, code: "BUSY", message: MESSAGES.busy, retryAfter: SERIALIZABLE_RETRY_AFTER_S, lockWaitMs, attempts: 1 };
     }
     const state = sqlStateOf(error);
-    // The seed catches P2034 (40001, 40P01); an exclusion violation from the
+    // The design catches P2034 (40001, 40P01); an exclusion violation from the
     // schema's safety net is the same lost race, reported the same way.
     if (state === SQLSTATE.serializationFailure || state === SQLSTATE.deadlockDetected || state === SQLSTATE.exclusionViolation) {
       return { outcome: "refused", status: 409, code: "CONFLICT", message: MESSAGES.conflict, lockWaitMs, attempts: 1 };
