@@ -3,6 +3,7 @@ import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { binaries } from "./binaries.js";
+import { reachableBinaries } from "./binary-cache.js";
 import { errnoOf, layout, type Paths } from "./home.js";
 import { withLock } from "./lock.js";
 import { isAlive, postmaster, processStart } from "./processes.js";
@@ -125,8 +126,9 @@ export async function acquireEmbeddedServer(opts: { home: string; onLog?: Log })
     try {
       await settle(p);
       if (!postmaster(p)) {
-        if (!existsSync(path.join(p.data, "PG_VERSION"))) await initdb(p, bin, owner, password, log);
-        await startServer(p, bin, owner, log);
+        const runnable = await reachableBinaries(bin, owner, log);
+        if (!existsSync(path.join(p.data, "PG_VERSION"))) await initdb(p, runnable, owner, password, log);
+        await startServer(p, runnable, owner, log);
       }
     } catch (error) {
       await unregisterUser(userFile);

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
 
 /** The unprivileged account the server runs as when we are root, since PostgreSQL refuses to run as root. */
 export interface ServerUser {
@@ -30,4 +31,33 @@ export function serverUser(): ServerUser | undefined {
     );
   }
   return user;
+}
+
+/** The user's primary group and every group that lists it as a member. */
+function groupsOf(user: ServerUser): Set<number> {
+  const groups = new Set([user.gid]);
+  for (const [, , gid, members = ""] of readFileSync("/etc/group", "utf8").split("\n").map((line) => line.split(":"))) {
+    if (members.split(",").includes(user.name)) groups.add(Number(gid));
+  }
+  return groups;
+}
+
+/**
+ * Whether `user` may walk from / down into `dir`: every directory on the way
+ * grants it search (x) permission, by the one class of bits that applies to it
+ * (owner, else group, else other), as the kernel decides. `dir` must be a real path.
+ */
+export function canTraverse(user: ServerUser, dir: string): boolean {
+  const groups = groupsOf(user);
+  for (let at = dir; ; at = path.dirname(at)) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch {
+      return false;
+    }
+    const bit = st.uid === user.uid ? 0o100 : groups.has(st.gid) ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) return false;
+    if (at === path.dirname(at)) return true;
+  }
 }
