@@ -25,13 +25,14 @@ export type Log = (line: string) => void;
 const serverEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C", ...(process.env.TZ ? { TZ: process.env.TZ } : {}) });
 
 /**
- * Under root, the server user may be unable to walk the path to the home (e.g.
- * below /root, mode 0700). Children get the data dir as cwd (entered before the
- * uid switch) and `-D /proc/self/cwd`, which needs no path walk; PostgreSQL
- * chdirs into its data dir and its children inherit that cwd, so the name
- * holds in every server process.
+ * The server never gets the data directory's path: children start with it as
+ * their cwd and `-D /proc/self/cwd`, which needs no path walk. Under root the
+ * server user may be unable to walk to the home (below /root, mode 0700), and
+ * a long or odd path (initdb crashes on ~1,000 bytes) never reaches
+ * PostgreSQL. It chdirs into its data dir and its children inherit that cwd,
+ * so the name holds in every server process.
  */
-const dataArg = (dir: string, owner: ServerUser | undefined): string => (owner ? "/proc/self/cwd" : dir);
+const DATA_ARG = "/proc/self/cwd";
 
 const spawnAs = (owner: ServerUser | undefined) => (owner ? { uid: owner.uid, gid: owner.gid } : {});
 
@@ -47,7 +48,7 @@ export async function initdb(p: Paths, bin: Binaries, owner: ServerUser | undefi
   const pwFd = openSync(pwFile, "r");
   unlinkSync(pwFile);
   log(`initialising PostgreSQL in ${p.data}`);
-  const args = ["-D", dataArg(staging, owner), "-U", "postgres", "--pwfile=/proc/self/fd/3", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C"];
+  const args = ["-D", DATA_ARG, "-U", "postgres", "--pwfile=/proc/self/fd/3", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C"];
   const child = spawn(bin.initdb, args, { cwd: staging, env: serverEnv(), stdio: ["ignore", "pipe", "pipe", pwFd], ...spawnAs(owner) });
   let output = "";
   const collect = (chunk: Buffer): void => {
@@ -87,7 +88,7 @@ export async function startServer(p: Paths, bin: Binaries, owner: ServerUser | u
   await fs.mkdir(path.dirname(p.log), { recursive: true, mode: 0o700 });
   const logFd = openSync(p.log, "a", 0o600);
   log(`starting PostgreSQL (log: ${p.log})`);
-  const args = ["-D", dataArg(p.data, owner), "-k", p.sock, "-c", "listen_addresses=", "-p", String(PORT)];
+  const args = ["-D", DATA_ARG, "-k", p.sock, "-c", "listen_addresses=", "-p", String(PORT)];
   const child = spawn(bin.postgres, args, { cwd: p.data, env: serverEnv(), detached: true, stdio: ["ignore", logFd, logFd], ...spawnAs(owner) });
   closeSync(logFd);
   let exited: string | undefined;
