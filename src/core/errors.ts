@@ -12,6 +12,8 @@ export type ErrorCode =
   | "CONFLICT"
   | "BUSY"
   | "DB_UNAVAILABLE"
+  /** A file of ours cannot be written: disk full or over quota, read-only, no permission, I/O error. */
+  | "STORAGE"
   | "CONFIG"
   | "MIGRATION"
   | "INVARIANT_VIOLATED"
