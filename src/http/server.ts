@@ -30,7 +30,7 @@ export interface RequestLogEntry {
   code?: string;
   bookingId?: number;
   replayed?: boolean;
-  /** Server-side detail of a 500, never sent to the client. */
+  /** Why a 5xx failed, for the server log (a 500's detail is never sent to the client). */
   detail?: string;
 }
 
@@ -155,7 +155,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
       status: reply.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(failure ? { code: failure.code } : {}),
-      ...(failure?.options.detail ? { detail: failure.options.detail } : {}),
+      ...(failure && failure.status >= 500 ? { detail: failure.options.detail ?? `${failure.code} ${failure.message}` } : {}),
       ...reply.log,
     });
   }

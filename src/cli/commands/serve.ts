@@ -162,6 +162,8 @@ function requestLogger(ctx: Context): (entry: RequestLogEntry) => void {
   const { out } = ctx;
   const human = !out.json && !out.quiet && process.stdout.isTTY === true;
   return (entry) => {
+    // Whatever the terminal and --json, an operator needs to see why a request failed on our side.
+    if (entry.detail) process.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
     if (out.json) {
       process.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
       return;
@@ -171,8 +173,6 @@ function requestLogger(ctx: Context): (entry: RequestLogEntry) => void {
       const what = [entry.code, entry.bookingId === undefined ? undefined : `#${entry.bookingId}`, entry.replayed ? "(replayed)" : undefined].filter(Boolean).join(" ");
       process.stdout.write(`${entry.time} ${entry.method} ${entry.path} ${paint(String(entry.status))} ${entry.durationMs}ms${what ? ` ${what}` : ""}\n`);
     }
-    // Whatever the terminal, an operator needs to see why a request failed on our side.
-    if (entry.detail) process.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
   };
 }
 
