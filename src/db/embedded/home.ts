@@ -1,13 +1,23 @@
 import { createHash, randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
+import { HotelError } from "../../core/errors.js";
 
 /** Where the embedded default keeps its data: HOTEL_HOME, else XDG_DATA_HOME/hotel, else ~/.local/share/hotel. */
 export function hotelHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HOTEL_HOME) return path.resolve(env.HOTEL_HOME);
   // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
   if (env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)) return path.join(env.XDG_DATA_HOME, "hotel");
-  return path.join(env.HOME || os.homedir(), ".local", "share", "hotel");
+  return path.join(env.HOME || userHome(), ".local", "share", "hotel");
+}
+
+/** The passwd entry's home, for when HOME is unset (cron, systemd); some container users have none. */
+function userHome(): string {
+  try {
+    return os.homedir();
+  } catch (cause) {
+    throw new HotelError("CONFIG", `HOME is unset and user ${process.getuid?.() ?? "?"} has no home directory: set HOTEL_HOME (or HOME), or pass --database-url`, { cause });
+  }
 }
 
 /** PostgreSQL's port number; only the socket file's name, since nothing listens on TCP. */

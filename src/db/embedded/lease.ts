@@ -2,13 +2,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { HotelError } from "../../core/errors.js";
 import { binaries } from "./binaries.js";
 import { reachableBinaries } from "./binary-cache.js";
 import { errnoOf, layout, type Paths } from "./home.js";
 import { withLock } from "./lock.js";
 import { isAlive, postmaster, processStart } from "./processes.js";
 import { initdb, settle, startServer, stopServer, type Log } from "./server.js";
-import { isRoot, serverUser } from "./server-user.js";
+import { isRoot, serverUser, type ServerUser } from "./server-user.js";
+import { inHome, isNoSpace, requireFreeSpace, storageError } from "./storage.js";
 
 /**
  * The embedded default: a real PostgreSQL server run by the tool itself, shared
@@ -42,7 +44,7 @@ async function ensurePassword(p: Paths): Promise<string> {
     return "";
   });
   if (existing.trim()) return existing.trim();
-  if (existsSync(path.join(p.data, "PG_VERSION"))) throw new Error(`${p.password} is missing, so the cluster in ${p.data} cannot be reached: restore that file, or remove ${p.home} to start afresh.`);
+  if (initialised(p)) throw new HotelError("CONFIG", `${p.password} is missing, so the cluster in ${p.data} cannot be reached: restore that file, or remove ${p.home} to start afresh`);
   const password = randomBytes(24).toString("hex");
   await fs.writeFile(p.password, `${password}\n`, { mode: 0o600 });
   return password;
@@ -110,36 +112,92 @@ async function unregisterUser(userFile: string): Promise<void> {
   await fs.rm(userFile, { force: true });
 }
 
+const initialised = (p: Paths): boolean => existsSync(path.join(p.data, "PG_VERSION"));
+
+async function makeHome(p: Paths): Promise<void> {
+  try {
+    for (const dir of [p.home, p.run, p.users]) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (caught) {
+    const error = errnoOf(caught) === "ENOENT" ? await whyNoDir(p.home, caught) : caught;
+    if (errnoOf(error) === "ENOTDIR" || errnoOf(error) === "EEXIST") {
+      throw new HotelError("CONFIG", `Cannot use ${p.home} as the hotel home (HOTEL_HOME): it is not a directory`, { cause: error });
+    }
+    throw storageError(error, p) ?? error;
+  }
+}
+
+/** A recursive mkdir says ENOENT whatever stopped it (EROFS, EACCES): one plain mkdir below the deepest existing parent says what. */
+async function whyNoDir(dir: string, caught: unknown): Promise<unknown> {
+  let missing = dir;
+  while (!existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
+  return fs.mkdir(missing).then(
+    () => caught,
+    (error: unknown) => error,
+  );
+}
+
+/** Under the lock: a server of ours is up and ready once this returns (made first if the home has none). */
+async function ensureRunning(p: Paths, owner: ServerUser | undefined, password: string, log: Log): Promise<void> {
+  await settle(p);
+  if (postmaster(p)) return;
+  const runnable = await reachableBinaries(await binaries(), owner, log);
+  if (!initialised(p)) await initdb(p, runnable, owner, password, log);
+  await startServer(p, runnable, owner, log);
+}
+
 export async function acquireEmbeddedServer(opts: { home: string; onLog?: Log }): Promise<EmbeddedLease> {
   const log = opts.onLog ?? (() => undefined);
   const owner = serverUser();
   const p = layout(opts.home, owner !== undefined);
-  const bin = await binaries();
-  try {
-    for (const dir of [p.home, p.run, p.users]) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new Error(`Cannot use ${p.home} as the hotel home (HOTEL_HOME): ${errnoOf(error) ?? String(error)}`);
-  }
-  return withLock(p, async () => {
-    const password = await ensurePassword(p);
-    const userFile = registerUser(p);
-    try {
-      await settle(p);
-      if (!postmaster(p)) {
-        const runnable = await reachableBinaries(bin, owner, log);
-        if (!existsSync(path.join(p.data, "PG_VERSION"))) await initdb(p, runnable, owner, password, log);
-        await startServer(p, runnable, owner, log);
-      }
-    } catch (error) {
-      await unregisterUser(userFile);
-      throw error;
-    }
-    const release = (keepServer: boolean): Promise<void> =>
-      withLock(p, async () => {
+  // Loaded first: on a platform without binaries, nothing is written.
+  await binaries();
+  await makeHome(p);
+  return inHome(p, () =>
+    withLock(p, async () => {
+      if (!initialised(p)) await requireFreeSpace(p);
+      const password = await ensurePassword(p);
+      const userFile = registerUser(p);
+      try {
+        await ensureRunning(p, owner, password, log);
+      } catch (error) {
         await unregisterUser(userFile);
-        if (!keepServer && (await liveUsers(p)) === 0) await stopServer(p, log);
-      });
-    const host = encodeURIComponent(p.sock).replace(/%2F/gi, "/");
-    return new Lease(`postgresql://postgres:${password}@localhost/postgres?host=${host}`, release);
+        throw error;
+      }
+      const host = encodeURIComponent(p.sock).replace(/%2F/gi, "/");
+      return new Lease(`postgresql://postgres:${password}@localhost/postgres?host=${host}`, (keepServer) => releaseUser(p, userFile, keepServer, log));
+    }),
+  );
+}
+
+/** Drops the lease; the last live user stops the server. */
+function releaseUser(p: Paths, userFile: string, keepServer: boolean, log: Log): Promise<void> {
+  const release = async (): Promise<void> => {
+    await unregisterUser(userFile);
+    if (!keepServer && (await liveUsers(p)) === 0) await stopServer(p, log);
+  };
+  return withLock(p, release).catch((error: unknown) => {
+    // On a full disk the lock cannot be written, by anyone: stop without it
+    // rather than leave a server running.
+    if (isNoSpace(error)) return release();
+    throw storageError(error, p) ?? error;
   });
+}
+
+/**
+ * For a long-running user (`hotel serve`) whose server died under it: starts
+ * it again (PostgreSQL's crash recovery keeps every committed transaction).
+ * Resolves to whether it had to.
+ */
+export async function reviveEmbeddedServer(home: string, onLog?: Log): Promise<boolean> {
+  const owner = serverUser();
+  const p = layout(home, owner !== undefined);
+  return inHome(p, () =>
+    withLock(p, async () => {
+      await settle(p);
+      if (postmaster(p)) return false;
+      if (!initialised(p)) throw new HotelError("DB_UNAVAILABLE", `The embedded PostgreSQL's data in ${p.data} is gone: restart hotel serve`);
+      await ensureRunning(p, owner, "", onLog ?? (() => undefined));
+      return true;
+    }),
+  );
 }

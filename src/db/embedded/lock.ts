@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { HotelError } from "../../core/errors.js";
 import { errnoOf, uniqueName, type Paths } from "./home.js";
 import { isAlive, selfStamp } from "./processes.js";
 
@@ -31,7 +32,11 @@ export async function withLock<T>(p: Paths, fn: () => Promise<T>): Promise<T> {
     if (held && !isAlive(Number(pid), start)) {
       await breakStaleLock(p, held);
     } else if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${LOCK_TIMEOUT_MS / 1000} s waiting for the embedded PostgreSQL lock ${p.lock} (held by pid ${pid}). If no hotel process is running, delete that directory.`);
+      throw new HotelError(
+        "BUSY",
+        `Timed out after ${LOCK_TIMEOUT_MS / 1000} s waiting for the embedded PostgreSQL lock ${p.lock} (held by pid ${pid}): retry later; if no hotel process is running, delete that directory`,
+        { retryAfter: 5 },
+      );
     } else {
       await sleep(10 + Math.random() * 40);
     }

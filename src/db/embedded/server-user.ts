@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { HotelError } from "../../core/errors.js";
 
 /** The unprivileged account the server runs as when we are root, since PostgreSQL refuses to run as root. */
 export interface ServerUser {
@@ -26,7 +27,8 @@ export function serverUser(): ServerUser | undefined {
   const created = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
   const user = findOsUser("postgres");
   if (!user) {
-    throw new Error(
+    throw new HotelError(
+      "CONFIG",
       `PostgreSQL refuses to run as root and creating a 'postgres' OS user failed (useradd ${created.error ? "is missing" : `exited ${created.status}`}): create one, run hotel as a regular user, or pass --database-url.`,
     );
   }

@@ -3,10 +3,12 @@ import { closeSync, openSync, unlinkSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { HotelError } from "../../core/errors.js";
 import type { Binaries } from "./binaries.js";
 import { errnoOf, PORT, uniqueName, type Paths } from "./home.js";
 import { postmaster } from "./processes.js";
 import type { ServerUser } from "./server-user.js";
+import { noSpaceIn } from "./storage.js";
 
 /**
  * initdb, start and stop of the server itself. The callers hold run/lock.
@@ -36,10 +38,19 @@ const DATA_ARG = "/proc/self/cwd";
 
 const spawnAs = (owner: ServerUser | undefined) => (owner ? { uid: owner.uid, gid: owner.gid } : {});
 
+/** Made aside and renamed into place, so a failed or interrupted initdb never leaves a half-made cluster in pg/. */
 export async function initdb(p: Paths, bin: Binaries, owner: ServerUser | undefined, password: string, log: Log): Promise<void> {
-  // Made aside and renamed into place, so an interrupted initdb never leaves a half-made cluster in pg/.
   const staging = `${p.data}.init`;
   await fs.rm(staging, { recursive: true, force: true });
+  try {
+    await initdbIn(staging, p, bin, owner, password, log);
+    await fs.rename(staging, p.data);
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function initdbIn(staging: string, p: Paths, bin: Binaries, owner: ServerUser | undefined, password: string, log: Log): Promise<void> {
   await fs.mkdir(staging, { mode: 0o700 });
   // initdb reads the password through an inherited fd (/proc/self/fd/3): the file is unlinked at once and needs no reachable path.
   const pwFile = uniqueName(path.join(p.run, "pw"), "initdb");
@@ -61,8 +72,7 @@ export async function initdb(p: Paths, bin: Binaries, owner: ServerUser | undefi
     child.once("error", (error) => resolve(error.message));
     child.once("close", (status, signal) => resolve(status ?? signal ?? "?"));
   }).finally(() => closeSync(pwFd));
-  if (code !== 0) throw new Error(`initdb failed (${code}): ${output.trim().split("\n").slice(-5).join("\n")}`);
-  await fs.rename(staging, p.data);
+  if (code !== 0) throw noSpaceIn(output, p) ?? new Error(`initdb failed (${code}): ${output.trim().split("\n").slice(-5).join("\n")}`);
 }
 
 /** The short socket dir is made and removed under the lock, so a stop never removes one that a start is using. */
@@ -74,7 +84,7 @@ async function socketDir(p: Paths, owner: ServerUser | undefined, create: boolea
   });
   // /tmp is shared: refuse a directory (or link) someone else planted there.
   const st = await fs.lstat(p.sock);
-  if (!st.isDirectory() || ![process.getuid?.(), owner?.uid].includes(st.uid)) throw new Error(`Refusing to use ${p.sock} for PostgreSQL's socket: it is not a directory owned by this user.`);
+  if (!st.isDirectory() || ![process.getuid?.(), owner?.uid].includes(st.uid)) throw new HotelError("CONFIG", `Refusing to use ${p.sock} for PostgreSQL's socket: it is not a directory owned by this user.`);
   await fs.chmod(p.sock, 0o700);
   if (owner) await fs.chown(p.sock, owner.uid, owner.gid);
 }
@@ -99,7 +109,8 @@ export async function startServer(p: Paths, bin: Binaries, owner: ServerUser | u
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined) child.kill("SIGQUIT");
       await socketDir(p, owner, false);
-      throw new Error(`PostgreSQL did not start (${exited ?? "timed out"}). End of ${p.log}:\n${await logTail(p)}`);
+      const tail = await logTail(p);
+      throw noSpaceIn(tail, p) ?? new HotelError("DB_UNAVAILABLE", `The embedded PostgreSQL did not start (${exited ?? "timed out"}). End of ${p.log}:\n${tail}`);
     }
     await sleep(10);
   }
@@ -112,7 +123,7 @@ export const logTail = async (p: Paths, lines = 8): Promise<string> => (await fs
 export async function settle(p: Paths): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (let pm = postmaster(p); pm && pm.status !== "ready"; pm = postmaster(p)) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL in ${p.data} is stuck in state "${pm.status}"`);
+    if (Date.now() > deadline) throw new HotelError("DB_UNAVAILABLE", `The embedded PostgreSQL in ${p.data} is stuck in state "${pm.status}": see ${p.log}`);
     await sleep(20);
   }
 }
@@ -132,5 +143,5 @@ export async function stopServer(p: Paths, log: Log): Promise<boolean> {
     while (postmaster(p) !== null && Date.now() < deadline) await sleep(10);
     if (postmaster(p) === null) return socketDir(p, undefined, false).then(() => true);
   }
-  throw new Error(`PostgreSQL (pid ${pm.pid}) did not stop; see ${p.log}`);
+  throw new HotelError("DB_UNAVAILABLE", `The embedded PostgreSQL (pid ${pm.pid}) did not stop: see ${p.log}`);
 }
