@@ -98,7 +98,8 @@ export async function startServer(p: Paths, bin: Binaries, owner: ServerUser | u
   await fs.mkdir(path.dirname(p.log), { recursive: true, mode: 0o700 });
   const logFd = openSync(p.log, "a", 0o600);
   log(`starting PostgreSQL (log: ${p.log})`);
-  const args = ["-D", DATA_ARG, "-k", p.sock, "-c", "listen_addresses=", "-p", String(PORT)];
+  // syncfs: after a crash, recovery first syncs the data directory; one syncfs() took ~0.1 s where fsync file by file took ~2 s.
+  const args = ["-D", DATA_ARG, "-k", p.sock, "-c", "listen_addresses=", "-c", "recovery_init_sync_method=syncfs", "-p", String(PORT)];
   const child = spawn(bin.postgres, args, { cwd: p.data, env: serverEnv(), detached: true, stdio: ["ignore", logFd, logFd], ...spawnAs(owner) });
   closeSync(logFd);
   let exited: string | undefined;
