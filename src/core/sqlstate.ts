@@ -59,7 +59,7 @@ function connectionTrouble(error: unknown, depth = 0): ConnectionTrouble | undef
   // Any failed connect() (a socket directory we may not enter included): nothing was sent.
   if (error.kind === "DatabaseNotReachable" || (code && UNREACHABLE_ERRNO.has(code)) || (code && error.syscall === "connect")) return "unreachable";
   if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) return "unreachable";
-  if ((code && LOST_ERRNO.has(code)) || /Connection terminated|server closed the connection/i.test(message)) return "lost";
+  if ((code && LOST_ERRNO.has(code)) || /Connection terminated|server closed the connection|connection error and is not queryable/i.test(message)) return "lost";
   const meta = isBag(error.meta) ? error.meta : undefined;
   return connectionTrouble(meta?.driverAdapterError, depth + 1) ?? connectionTrouble(error.cause, depth + 1);
 }

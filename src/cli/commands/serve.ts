@@ -7,6 +7,7 @@ import { redactSecrets } from "../../db/url.js";
 import { createBookingServer, type RequestLogEntry } from "../../http/server.js";
 import { stopAccepting, type Shutdown } from "../../http/shutdown.js";
 import type { Database } from "../../db/database.js";
+import { watchDatabase } from "../../db/watchdog.js";
 import { createContext, type Context } from "../context.js";
 import { deferSignals } from "../lifecycle.js";
 
@@ -110,7 +111,14 @@ async function serveUntilStopped(
     ctx.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
   }
 
+  // Reachability changes go to stderr whatever the terminal, and are events with --json.
+  const watchdog = watchDatabase(db, (event) => {
+    process.stderr.write(`hotel serve: ${event.message}\n`);
+    if (ctx.out.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+  });
+
   const signal = await stop.requested;
+  await watchdog.stop();
   // Long enough for a booking that is waiting for its night locks to finish.
   const graceMs = Math.max(3000, lockTimeoutMs + 2000);
   const shutdown = stopAccepting(server, graceMs);

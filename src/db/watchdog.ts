@@ -1,0 +1,130 @@
+import type pg from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+import { toHotelError } from "../core/sqlstate.js";
+import type { Database } from "./database.js";
+import { redactSecrets } from "./url.js";
+
+/**
+ * Watches whether a long-running process (`hotel serve`) can reach its
+ * database, and says so once per change: one event when it goes, one when it
+ * is back. On the embedded default it also starts the server again when it
+ * died (killed, crashed, OOM): PostgreSQL's crash recovery keeps every
+ * committed transaction, and requests meanwhile get 503 + Retry-After.
+ */
+
+export type ReachabilityEvent =
+  | { event: "database-unreachable"; message: string; reason: string }
+  | { event: "database-restarted"; message: string }
+  | { event: "database-restart-failed"; message: string; reason: string }
+  | { event: "database-reachable"; message: string; downMs: number };
+
+export interface WatchdogOptions {
+  /** Between probes while the database answers. */
+  intervalMs?: number;
+  /** First pause between probes while it does not; doubles up to `intervalMs * 4`. */
+  retryMs?: number;
+  /** A probe that takes longer fails. */
+  probeTimeoutMs?: number;
+}
+
+export interface Watchdog {
+  stop(): Promise<void>;
+}
+
+interface Probe {
+  check(): Promise<void>;
+  close(): void;
+}
+
+/** One kept connection and `SELECT 1`; a failed or slow probe drops it and the next one reconnects. */
+function connectionProbe(db: Database, timeoutMs: number): Probe {
+  let client: pg.Client | undefined;
+  const drop = (): void => {
+    // Not awaited: ending a connection to a server that stopped answering may hang.
+    void client?.end().catch(() => undefined);
+    client = undefined;
+  };
+  return {
+    async check() {
+      const timeout = sleep(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`the database did not answer within ${timeoutMs} ms`);
+      });
+      try {
+        await Promise.race([
+          (async () => {
+            if (!client) {
+              client = db.newClient();
+              await client.connect();
+            }
+            await client.query("SELECT 1");
+          })(),
+          timeout,
+        ]);
+      } catch (error) {
+        drop();
+        throw error;
+      }
+    },
+    close: drop,
+  };
+}
+
+/** The embedded default's restart, for a watchdog; loaded only when the database is embedded. */
+async function embeddedRevive(db: Database): Promise<(() => Promise<boolean>) | undefined> {
+  if (!db.embedded) return undefined;
+  const { hotelHome, reviveEmbeddedServer } = await import("./embedded.js");
+  const home = hotelHome();
+  return () => reviveEmbeddedServer(home);
+}
+
+const reasonOf = (error: unknown, server: string): string => redactSecrets(toHotelError(error, server).message);
+
+export function watchDatabase(db: Database, report: (event: ReachabilityEvent) => void, options: WatchdogOptions = {}): Watchdog {
+  const intervalMs = options.intervalMs ?? 500;
+  const retryMs = options.retryMs ?? 100;
+  const probe = connectionProbe(db, options.probeTimeoutMs ?? 3000);
+  const stopped = new AbortController();
+  const loop = (async () => {
+    const revive = await embeddedRevive(db);
+    let down: { since: number; reviveFailed: boolean } | undefined;
+    let pause = intervalMs;
+    while (!stopped.signal.aborted) {
+      await sleep(pause, undefined, { signal: stopped.signal }).catch(() => undefined);
+      if (stopped.signal.aborted) break;
+      try {
+        await probe.check();
+        if (down) report({ event: "database-reachable", message: `the database is reachable again after ${((Date.now() - down.since) / 1000).toFixed(1)} s`, downMs: Date.now() - down.since });
+        down = undefined;
+        pause = intervalMs;
+        continue;
+      } catch (error) {
+        if (!down) {
+          down = { since: Date.now(), reviveFailed: false };
+          const reason = reasonOf(error, db.server);
+          report({ event: "database-unreachable", message: `the database is unreachable (${reason}); answering 503 until it is back`, reason });
+        }
+      }
+      pause = Math.min(pause === intervalMs ? retryMs : pause * 2, intervalMs * 4);
+      if (revive && !stopped.signal.aborted) down.reviveFailed = await tryRevive(revive, down.reviveFailed, db.server, report);
+    }
+  })();
+  return {
+    async stop() {
+      stopped.abort();
+      await loop;
+      probe.close();
+    },
+  };
+}
+
+/** Starts the embedded server again; reports a failure once per outage. Resolves to whether it has failed so far. */
+async function tryRevive(revive: () => Promise<boolean>, failedBefore: boolean, server: string, report: (event: ReachabilityEvent) => void): Promise<boolean> {
+  try {
+    if (await revive()) report({ event: "database-restarted", message: "restarted the embedded PostgreSQL (crash recovery keeps every committed booking)" });
+    return failedBefore;
+  } catch (error) {
+    const reason = reasonOf(error, server);
+    if (!failedBefore) report({ event: "database-restart-failed", message: `could not restart the embedded PostgreSQL (${reason}); trying again`, reason });
+    return true;
+  }
+}
