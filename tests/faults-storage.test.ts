@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,6 +178,34 @@ describe("the server's own faults from an external database (SQLSTATE 53, 58, XX
     } finally {
       served.child.kill("SIGKILL");
       await db.query(`DELETE FROM fault_plan`);
+    }
+  });
+});
+
+describe("the network between hotel and an external database", () => {
+  /** A TCP server that answers PostgreSQL's first message with `reply` (or hangs up when undefined). */
+  async function fakeServer(reply: string | undefined): Promise<{ url: string; close(): void }> {
+    const server = net.createServer((socket) => {
+      socket.once("data", () => (reply === undefined ? socket.destroy() : socket.write(reply)));
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `postgresql://hotel:s3cret-pw@127.0.0.1:${port}/hotel`, close: () => server.close() };
+  }
+
+  it.each([
+    ["refuses TLS that the URL requires", 78, "N", "?sslmode=verify-full", /^error: Secure connection to 127\.0\.0\.1:\d+ failed: .*does not support SSL connections: check sslmode in the URL$/],
+    ["hangs up at once", 69, undefined, "", /^error: Database unreachable at 127\.0\.0\.1:\d+: is PostgreSQL running there\?$/],
+  ] as const)("a server that %s: exit %i, one line, never the password", async (_label, code, reply, query, message) => {
+    const fake = await fakeServer(reply);
+    try {
+      const result = await runCli(["bookings", "--database-url", `${fake.url}${query}`]);
+      expect(result.code).toBe(code);
+      expect(result.stderr.trim()).toMatch(message);
+      expect(result.stderr).not.toContain("s3cret-pw");
+    } finally {
+      fake.close();
     }
   });
 });
