@@ -84,7 +84,7 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
     expect(embeddedServerRunning(home)).toBe(false);
   });
 
-  it("PostgreSQL itself out of disk under hotel serve: 503 + Retry-After naming the cause, logged; nothing lost once space is freed", async () => {
+  it("PostgreSQL itself out of disk under hotel serve: 503 + Retry-After naming the cause, logged; serve still stops its server; nothing lost", async () => {
     const { disk, env, home } = smallDisk("server-full", "100m");
     expect((await runCli(["db", "seed"], { env })).code).toBe(0);
     const served = await startServe([], env);
@@ -108,11 +108,14 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
       // Logged once the answer is sent: the line may trail the response.
       await waitFor(async () => /hotel serve: 503 POST \/api\/bookings: BUSY The database server is out of disk space/.test(served.stderr()), 5000, "the 503 on stderr");
 
-      rmSync(path.join(disk, "filler"));
-      const again = await book(9999);
-      expect(again.status).toBe(201);
-      accepted++;
+      // Stopped on the full disk, where not even the lock can be written: the server stops too.
       expect((await served.stop()).code).toBe(0);
+      expect(embeddedServerRunning(home)).toBe(false);
+
+      rmSync(path.join(disk, "filler"));
+      const again = await runCli(["book", "--tier", "standard", "--check-in", night(9999), "--nights", "1", "--guest", "After"], { env });
+      expect(again.code, again.stderr).toBe(0);
+      accepted++;
       const check = await runCli(["check", "--json"], { env });
       expect(check.code, check.stdout).toBe(0);
       expect(JSON.parse((await runCli(["bookings", "--json"], { env })).stdout).bookings).toHaveLength(accepted);
