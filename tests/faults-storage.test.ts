@@ -33,6 +33,7 @@ function smallDisk(name: string, size: string, readOnly = false): { disk: string
 }
 
 afterAll(async () => {
+  for (const disk of mounts) rmSync(path.join(disk, "filler"), { force: true });
   for (const home of homes) await stopEmbeddedServer(home).catch(() => undefined);
   for (const disk of mounts) unmount(disk);
   rmSync(tmp, { recursive: true, force: true });

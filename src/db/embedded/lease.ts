@@ -35,7 +35,18 @@ export function embeddedServerRunning(home: string): boolean {
 export async function stopEmbeddedServer(home: string): Promise<boolean> {
   const p = layout(home, isRoot());
   if (!existsSync(p.run)) return false;
-  return withLock(p, () => stopServer(p, () => undefined));
+  return withLockUnlessFull(p, () => stopServer(p, () => undefined));
+}
+
+/**
+ * For stopping: on a full disk the lock cannot be written, by anyone, so
+ * nothing can start meanwhile; go on without it rather than leave a server running.
+ */
+function withLockUnlessFull<T>(p: Paths, fn: () => Promise<T>): Promise<T> {
+  return withLock(p, fn).catch((error: unknown) => {
+    if (isNoSpace(error)) return fn();
+    throw storageError(error, p) ?? error;
+  });
 }
 
 async function ensurePassword(p: Paths): Promise<string> {
@@ -175,12 +186,7 @@ function releaseUser(p: Paths, userFile: string, keepServer: boolean, log: Log):
     await unregisterUser(userFile);
     if (!keepServer && (await liveUsers(p)) === 0) await stopServer(p, log);
   };
-  return withLock(p, release).catch((error: unknown) => {
-    // On a full disk the lock cannot be written, by anyone: stop without it
-    // rather than leave a server running.
-    if (isNoSpace(error)) return release();
-    throw storageError(error, p) ?? error;
-  });
+  return withLockUnlessFull(p, release);
 }
 
 /**
