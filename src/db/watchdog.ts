@@ -36,7 +36,11 @@ interface Probe {
   close(): void;
 }
 
-/** One kept connection and `SELECT 1`; a failed or slow probe drops it and the next one reconnects. */
+/**
+ * One kept connection and `SELECT 1`. A kept connection that fails is tried
+ * once more afresh, so that a connection closed by a pooler or an admin is
+ * not reported as an outage; a failed or slow probe drops it.
+ */
 function connectionProbe(db: Database, timeoutMs: number): Probe {
   let client: pg.Client | undefined;
   const drop = (): void => {
@@ -44,26 +48,30 @@ function connectionProbe(db: Database, timeoutMs: number): Probe {
     void client?.end().catch(() => undefined);
     client = undefined;
   };
+  const once = async (): Promise<void> => {
+    if (!client) {
+      client = db.newClient();
+      await client.connect();
+    }
+    await client.query("SELECT 1");
+  };
+  const answer = async (): Promise<void> => {
+    const kept = client !== undefined;
+    await once().catch(async (error: unknown) => {
+      drop();
+      if (!kept) throw error;
+      await once();
+    });
+  };
   return {
     async check() {
       const timeout = sleep(timeoutMs, undefined, { ref: false }).then(() => {
         throw new Error(`the database did not answer within ${timeoutMs} ms`);
       });
-      try {
-        await Promise.race([
-          (async () => {
-            if (!client) {
-              client = db.newClient();
-              await client.connect();
-            }
-            await client.query("SELECT 1");
-          })(),
-          timeout,
-        ]);
-      } catch (error) {
+      await Promise.race([answer(), timeout]).catch((error: unknown) => {
         drop();
         throw error;
-      }
+      });
     },
     close: drop,
   };
