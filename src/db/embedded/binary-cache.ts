@@ -4,7 +4,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { HotelError } from "../../core/errors.js";
 import type { Binaries } from "./binaries.js";
-import { errnoOf, uniqueName } from "./home.js";
+import { uniqueName } from "./home.js";
+import { processStart } from "./processes.js";
 import type { Log } from "./server.js";
 import { canTraverse, type ServerUser } from "./server-user.js";
 
@@ -107,16 +108,7 @@ async function normaliseModes(dir: string): Promise<void> {
 async function removeLeftovers(root: string, name: string): Promise<void> {
   for (const entry of await fs.readdir(root).catch(() => [])) {
     const pid = Number(entry.split(".").at(-2));
-    const stale = entry.startsWith(`${name}.untrusted.`) || (entry.startsWith(`${name}.copy.`) && pid !== process.pid && !processAlive(pid));
+    const stale = entry.startsWith(`${name}.untrusted.`) || (entry.startsWith(`${name}.copy.`) && pid !== process.pid && processStart(pid) === null);
     if (stale) await fs.rm(path.join(root, entry), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoOf(error) === "EPERM";
   }
 }
