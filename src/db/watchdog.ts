@@ -14,9 +14,8 @@ import { redactSecrets } from "./url.js";
 
 export type ReachabilityEvent =
   | { event: "database-unreachable"; message: string; reason: string }
-  | { event: "database-restarted"; message: string }
   | { event: "database-restart-failed"; message: string; reason: string }
-  | { event: "database-reachable"; message: string; downMs: number };
+  | { event: "database-reachable"; message: string; downMs: number; restarted: boolean };
 
 export interface WatchdogOptions {
   /** Between probes while the database answers. */
@@ -87,6 +86,13 @@ async function embeddedRevive(db: Database): Promise<(() => Promise<boolean>) | 
 
 const reasonOf = (error: unknown, server: string): string => redactSecrets(toHotelError(error, server).message);
 
+/** One outage, from the first failed probe to the first answered one. */
+interface Outage {
+  since: number;
+  restarted: boolean;
+  restartFailed: boolean;
+}
+
 export function watchDatabase(db: Database, report: (event: ReachabilityEvent) => void, options: WatchdogOptions = {}): Watchdog {
   const intervalMs = options.intervalMs ?? 500;
   const retryMs = options.retryMs ?? 100;
@@ -94,26 +100,26 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
   const stopped = new AbortController();
   const loop = (async () => {
     const revive = await embeddedRevive(db);
-    let down: { since: number; reviveFailed: boolean } | undefined;
+    let outage: Outage | undefined;
     let pause = intervalMs;
     while (!stopped.signal.aborted) {
       await sleep(pause, undefined, { signal: stopped.signal }).catch(() => undefined);
       if (stopped.signal.aborted) break;
-      try {
-        await probe.check();
-        if (down) report({ event: "database-reachable", message: `the database is reachable again after ${((Date.now() - down.since) / 1000).toFixed(1)} s`, downMs: Date.now() - down.since });
-        down = undefined;
+      const failure = await probe.check().then(() => undefined, (error: unknown) => error ?? new Error("probe failed"));
+      if (failure === undefined) {
+        if (outage) report(recovered(outage));
+        outage = undefined;
         pause = intervalMs;
         continue;
-      } catch (error) {
-        if (!down) {
-          down = { since: Date.now(), reviveFailed: false };
-          const reason = reasonOf(error, db.server);
-          report({ event: "database-unreachable", message: `the database is unreachable (${reason}); answering 503 until it is back`, reason });
-        }
       }
+      if (!outage) {
+        outage = { since: Date.now(), restarted: false, restartFailed: false };
+        const reason = reasonOf(failure, db.server);
+        report({ event: "database-unreachable", message: `the database is unreachable (${reason}); answering 503 until it is back`, reason });
+      }
+      // Quick retries while it is down, easing off towards a few seconds.
       pause = Math.min(pause === intervalMs ? retryMs : pause * 2, intervalMs * 4);
-      if (revive && !stopped.signal.aborted) down.reviveFailed = await tryRevive(revive, down.reviveFailed, db.server, report);
+      if (revive) await restart(revive, outage, db.server, report);
     }
   })();
   return {
@@ -125,14 +131,19 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
   };
 }
 
-/** Starts the embedded server again; reports a failure once per outage. Resolves to whether it has failed so far. */
-async function tryRevive(revive: () => Promise<boolean>, failedBefore: boolean, server: string, report: (event: ReachabilityEvent) => void): Promise<boolean> {
+function recovered(outage: Outage): ReachabilityEvent {
+  const downMs = Date.now() - outage.since;
+  const how = outage.restarted ? " (restarted the embedded PostgreSQL; its crash recovery keeps every committed booking)" : "";
+  return { event: "database-reachable", message: `the database is reachable again after ${(downMs / 1000).toFixed(1)} s${how}`, downMs, restarted: outage.restarted };
+}
+
+/** Starts the embedded server again; a failure is reported once per outage, and tried again at the next probe. */
+async function restart(revive: () => Promise<boolean>, outage: Outage, server: string, report: (event: ReachabilityEvent) => void): Promise<void> {
   try {
-    if (await revive()) report({ event: "database-restarted", message: "restarted the embedded PostgreSQL (crash recovery keeps every committed booking)" });
-    return failedBefore;
+    if (await revive()) outage.restarted = true;
   } catch (error) {
     const reason = reasonOf(error, server);
-    if (!failedBefore) report({ event: "database-restart-failed", message: `could not restart the embedded PostgreSQL (${reason}); trying again`, reason });
-    return true;
+    if (!outage.restartFailed) report({ event: "database-restart-failed", message: `could not restart the embedded PostgreSQL (${reason}); trying again`, reason });
+    outage.restartFailed = true;
   }
 }
