@@ -27,6 +27,7 @@ export interface WatchdogOptions {
 }
 
 export interface Watchdog {
+  /** Stops watching at once; resolves when a restart in flight (if any) is over. */
   stop(): Promise<void>;
 }
 
@@ -125,6 +126,8 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
   return {
     async stop() {
       stopped.abort();
+      // Ends a probe in flight at once; a restart in flight finishes first.
+      probe.close();
       await loop;
       probe.close();
     },

@@ -118,7 +118,7 @@ async function serveUntilStopped(
   });
 
   const signal = await stop.requested;
-  await watchdog.stop();
+  const watchdogStopped = watchdog.stop();
   // Long enough for a booking that is waiting for its night locks to finish.
   const graceMs = Math.max(3000, lockTimeoutMs + 2000);
   const shutdown = stopAccepting(server, graceMs);
@@ -133,7 +133,7 @@ async function serveUntilStopped(
   // the embedded server when this was its last user; after a second signal it
   // gets a moment, not forever. The server has stopped either way, so a
   // failure here is worth a line, not a failed exit.
-  const closing = db.close().catch((error: unknown) => {
+  const closing = watchdogStopped.then(() => db.close()).catch((error: unknown) => {
     process.stderr.write(`hotel serve: warning: closing the database failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
   });
   await Promise.race([closing, stop.forced.then(() => sleep(FORCED_CLOSE_MS))]);
