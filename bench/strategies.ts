@@ -1,6 +1,7 @@
 import { book, DEFAULT_LOCK_TIMEOUT_MS } from "../src/core/book.js";
 import type { BookingOutcome, BookingRequest } from "../src/core/booking.js";
 import type { PrismaClient } from "../src/db/database.js";
+import type { Hotel } from "../src/core/hotel.js";
 import { bookSeedDesign } from "../src/stress/seed-strategy.js";
 import type { Answer } from "./load.js";
 
@@ -18,13 +19,14 @@ export type Booker = (request: BookingRequest) => Promise<Answer>;
 
 export function bookerFor(strategy: Strategy, prisma: PrismaClient, capacities: ReadonlyMap<string, number>): Booker {
   const lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS;
+  const hotel: Hotel = { prisma, property: "main", actor: "bench" };
   switch (strategy) {
     case "locked":
-      return async (request) => answerOf(await book(prisma, request, { strategy: "function", lockTimeoutMs }));
+      return async (request) => answerOf(await book(hotel, request, { strategy: "locked", lockTimeoutMs }));
     case "interactive":
-      return async (request) => answerOf(await book(prisma, request, { strategy: "interactive", lockTimeoutMs }));
+      return async (request) => answerOf(await book(hotel, request, { strategy: "interactive", lockTimeoutMs }));
     case "seed":
-      return async (request) => answerOf(await bookSeedDesign(prisma, request, { capacity: capacities.get(request.tier) ?? 0 }));
+      return async (request) => answerOf(await bookSeedDesign(hotel, request, { capacity: capacities.get(request.tier) ?? 0 }));
   }
 }
 

@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book, type BookingStrategy } from "../src/core/book.js";
-import { cancel } from "../src/core/bookings.js";
+import { cancel } from "../src/core/front-desk.js";
+import type { Hotel } from "../src/core/hotel.js";
 import { availability } from "../src/core/availability.js";
 import type { Database } from "../src/db/database.js";
-import { bookedPerNight, createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { bookedPerNight, createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
 
 let testDb: TestDatabase;
 let db: Database;
+let hotel: Hotel;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.open({ poolSize: 25 });
+  hotel = hotelOf(db);
 });
 afterAll(async () => testDb?.drop());
 
@@ -23,12 +26,12 @@ const confirmedCount = async (tier: string): Promise<number> =>
   );
 
 // Both forms of the booking transaction must give the same guarantees.
-describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)", (strategy) => {
+describe.each<BookingStrategy>(["locked", "interactive"])("booking core (%s)", (strategy) => {
   const tier = (name: string): string => `${name}-${strategy}`;
 
   it("books the lowest-numbered free suite and stores a confirmed row", async () => {
     const [first] = await createTier(testDb, tier("single"), 3, `A${strategy[0]}`);
-    const result = await book(db.prisma, { tier: tier("single"), guestName: "Ada", checkIn: "2031-03-01", checkOut: "2031-03-03" }, { strategy });
+    const result = await book(hotel, { tier: tier("single"), guestName: "Ada", checkIn: "2031-03-01", checkOut: "2031-03-03" }, { strategy });
     expect(result.outcome).toBe("accepted");
     if (result.outcome !== "accepted") return;
     expect(result.booking).toMatchObject({ suite: first, guest: "Ada", checkIn: "2031-03-01", checkOut: "2031-03-03", status: "confirmed" });
@@ -40,7 +43,7 @@ describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)",
     await createTier(testDb, tier("flash"), 10, `F${strategy[0]}`);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        book(db.prisma, { tier: tier("flash"), guestName: `Guest ${i}`, checkIn: "2031-04-01", checkOut: "2031-04-02" }, { strategy }),
+        book(hotel, { tier: tier("flash"), guestName: `Guest ${i}`, checkIn: "2031-04-01", checkOut: "2031-04-02" }, { strategy }),
       ),
     );
     expect(results.filter((r) => r.outcome === "accepted")).toHaveLength(10);
@@ -58,7 +61,7 @@ describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)",
     const day = (offset: number): string => new Date(Date.UTC(2031, 4, 1 + offset)).toISOString().slice(0, 10);
     const results = await Promise.all(
       stays.map((stay, i) =>
-        book(db.prisma, { tier: tier("overlap"), guestName: `G${i}`, checkIn: day(stay.start), checkOut: day(stay.start + stay.nights) }, { strategy }),
+        book(hotel, { tier: tier("overlap"), guestName: `G${i}`, checkIn: day(stay.start), checkOut: day(stay.start + stay.nights) }, { strategy }),
       ),
     );
     expect(results.every((r) => r.outcome === "accepted" || (r.outcome === "refused" && r.code === "NO_AVAILABILITY"))).toBe(true);
@@ -82,9 +85,9 @@ describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)",
 
   it("treats stays as half-open: checking out on the 5th frees the suite for a check-in on the 5th", async () => {
     await createTier(testDb, tier("edge"), 1, `E${strategy[0]}`);
-    const first = await book(db.prisma, { tier: tier("edge"), guestName: "Out", checkIn: "2031-06-03", checkOut: "2031-06-05" }, { strategy });
-    const second = await book(db.prisma, { tier: tier("edge"), guestName: "In", checkIn: "2031-06-05", checkOut: "2031-06-07" }, { strategy });
-    const clash = await book(db.prisma, { tier: tier("edge"), guestName: "Clash", checkIn: "2031-06-04", checkOut: "2031-06-06" }, { strategy });
+    const first = await book(hotel, { tier: tier("edge"), guestName: "Out", checkIn: "2031-06-03", checkOut: "2031-06-05" }, { strategy });
+    const second = await book(hotel, { tier: tier("edge"), guestName: "In", checkIn: "2031-06-05", checkOut: "2031-06-07" }, { strategy });
+    const clash = await book(hotel, { tier: tier("edge"), guestName: "Clash", checkIn: "2031-06-04", checkOut: "2031-06-06" }, { strategy });
     expect([first.outcome, second.outcome, clash.outcome]).toEqual(["accepted", "accepted", "refused"]);
     expect(await confirmedCount(tier("edge"))).toBe(2);
   });
@@ -92,13 +95,13 @@ describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)",
   it("cancel frees the suite at once", async () => {
     await createTier(testDb, tier("cancel"), 1, `C${strategy[0]}`);
     const stay = { tier: tier("cancel"), checkIn: "2031-07-01", checkOut: "2031-07-04" };
-    const first = await book(db.prisma, { ...stay, guestName: "First" }, { strategy });
-    expect((await book(db.prisma, { ...stay, guestName: "Second" }, { strategy })).outcome).toBe("refused");
+    const first = await book(hotel, { ...stay, guestName: "First" }, { strategy });
+    expect((await book(hotel, { ...stay, guestName: "Second" }, { strategy })).outcome).toBe("refused");
     if (first.outcome !== "accepted") throw new Error("first booking refused");
-    const cancelled = await cancel(db.prisma, first.booking.id);
+    const cancelled = await cancel(hotel, first.booking.id);
     expect(cancelled).toMatchObject({ changed: true, booking: { status: "cancelled" } });
-    expect((await cancel(db.prisma, first.booking.id)).changed).toBe(false);
-    const again = await book(db.prisma, { ...stay, guestName: "Second" }, { strategy });
+    expect(await cancel(hotel, first.booking.id)).toMatchObject({ changed: false });
+    const again = await book(hotel, { ...stay, guestName: "Second" }, { strategy });
     expect(again.outcome).toBe("accepted");
     const rows = await testDb.query(`SELECT status FROM bookings b JOIN tiers t ON t.id = b.tier_id WHERE t.name = $1 ORDER BY b.id`, [tier("cancel")]);
     expect(rows.map((r) => r.status)).toEqual(["cancelled", "confirmed"]);
@@ -107,14 +110,14 @@ describe.each<BookingStrategy>(["function", "interactive"])("booking core (%s)",
   it("an idempotent replay returns the first booking and books nothing; other details with the same key are refused", async () => {
     await createTier(testDb, tier("idem"), 5, `I${strategy[0]}`);
     const request = { tier: tier("idem"), guestName: "Key", checkIn: "2031-08-01", checkOut: "2031-08-02", idempotencyKey: `key-${strategy}` };
-    const results = await Promise.all(Array.from({ length: 10 }, () => book(db.prisma, request, { strategy })));
+    const results = await Promise.all(Array.from({ length: 10 }, () => book(hotel, request, { strategy })));
     const ids = new Set(results.map((r) => (r.outcome === "accepted" ? r.booking.id : -1)));
     expect(ids.size).toBe(1);
     expect(ids.has(-1)).toBe(false);
     expect(results.filter((r) => r.outcome === "accepted" && !r.replayed)).toHaveLength(1);
     expect(await confirmedCount(tier("idem"))).toBe(1);
-    await expect(book(db.prisma, { ...request, checkOut: "2031-08-03" }, { strategy })).rejects.toMatchObject({ code: "IDEMPOTENCY_MISMATCH" });
-    await expect(book(db.prisma, { ...request, guestName: "Other" }, { strategy })).rejects.toMatchObject({ code: "IDEMPOTENCY_MISMATCH" });
+    await expect(book(hotel, { ...request, checkOut: "2031-08-03" }, { strategy })).rejects.toMatchObject({ code: "IDEMPOTENCY_MISMATCH" });
+    await expect(book(hotel, { ...request, guestName: "Other" }, { strategy })).rejects.toMatchObject({ code: "IDEMPOTENCY_MISMATCH" });
     expect(await confirmedCount(tier("idem"))).toBe(1);
   });
 });
@@ -126,7 +129,7 @@ describe("booking core: input and refusals", () => {
 
   it("refuses an unknown tier with NOT_FOUND and writes nothing", async () => {
     const before = await testDb.query(`SELECT count(*)::int AS n FROM bookings`);
-    await expect(book(db.prisma, { tier: "nope'; DROP TABLE bookings; --", guestName: "X", checkIn: "2031-01-01", checkOut: "2031-01-02" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(book(hotel, { tier: "nope'; DROP TABLE bookings; --", guestName: "X", checkIn: "2031-01-01", checkOut: "2031-01-02" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await testDb.query(`SELECT count(*)::int AS n FROM bookings`)).toEqual(before);
   });
 
@@ -142,15 +145,15 @@ describe("booking core: input and refusals", () => {
   ])("refuses %s with INVALID_INPUT and writes nothing", async (_label, override) => {
     const before = await testDb.query(`SELECT count(*)::int AS n FROM bookings`);
     const request = { tier: "valid", guestName: "Valid", checkIn: "2031-03-01", checkOut: "2031-03-02", ...override };
-    await expect(book(db.prisma, request)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(book(hotel, request)).rejects.toMatchObject({ code: "INVALID_INPUT" });
     expect(await testDb.query(`SELECT count(*)::int AS n FROM bookings`)).toEqual(before);
   });
 
   it("availability counts booked and free suites per night, half-open", async () => {
     await createTier(testDb, "avail", 3, "AV");
-    await book(db.prisma, { tier: "avail", guestName: "A", checkIn: "2031-09-01", checkOut: "2031-09-03" });
-    await book(db.prisma, { tier: "avail", guestName: "B", checkIn: "2031-09-02", checkOut: "2031-09-03" });
-    const result = await availability(db.prisma, { from: "2031-09-01", to: "2031-09-04", tier: "avail" });
+    await book(hotel, { tier: "avail", guestName: "A", checkIn: "2031-09-01", checkOut: "2031-09-03" });
+    await book(hotel, { tier: "avail", guestName: "B", checkIn: "2031-09-02", checkOut: "2031-09-03" });
+    const result = await availability(hotel, { from: "2031-09-01", to: "2031-09-04", tier: "avail" });
     expect(result).toEqual({
       from: "2031-09-01",
       to: "2031-09-04",
@@ -159,9 +162,9 @@ describe("booking core: input and refusals", () => {
           tier: "avail",
           capacity: 3,
           nights: [
-            { date: "2031-09-01", booked: 1, free: 2 },
-            { date: "2031-09-02", booked: 2, free: 1 },
-            { date: "2031-09-03", booked: 0, free: 3 },
+            { date: "2031-09-01", booked: 1, held: 0, free: 2 },
+            { date: "2031-09-02", booked: 2, held: 0, free: 1 },
+            { date: "2031-09-03", booked: 0, held: 0, free: 3 },
           ],
         },
       ],
@@ -181,29 +184,29 @@ describe("night counts behind the fast refusal", () => {
   it("follow bookings, cancellations and disabled suites exactly, and never refuse a stay that fits", async () => {
     const [first, second] = await createTier(testDb, "counted", 2, "CT");
     const stay = { tier: "counted", checkIn: "2031-11-01", checkOut: "2031-11-03" };
-    const a = await book(db.prisma, { ...stay, guestName: "A" });
-    const b = await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "B" });
+    const a = await book(hotel, { ...stay, guestName: "A" });
+    const b = await book(hotel, { ...stay, checkIn: "2031-11-02", guestName: "B" });
     expect([a.outcome, b.outcome]).toEqual(["accepted", "accepted"]);
     expect(await counts("counted")).toEqual([
       { night: "2031-11-01", booked: 1 },
       { night: "2031-11-02", booked: 2 },
     ]);
-    expect((await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "Full" })).outcome).toBe("refused");
+    expect((await book(hotel, { ...stay, checkIn: "2031-11-02", guestName: "Full" })).outcome).toBe("refused");
 
     // Suite B out of service with its booking still on it: the count of the
     // night (2) no longer says anything about the one active suite.
     await testDb.query(`UPDATE suites SET active = false WHERE number = $1`, [second]);
     expect(await suiteCounts("counted")).toEqual([{ active: 1, inactive: 1 }]);
     if (a.outcome !== "accepted") throw new Error("unreachable");
-    await cancel(db.prisma, a.booking.id);
+    await cancel(hotel, a.booking.id);
     expect(await counts("counted")).toEqual([
       { night: "2031-11-01", booked: 0 },
       { night: "2031-11-02", booked: 1 },
     ]);
-    const fits = await book(db.prisma, { ...stay, checkIn: "2031-11-02", guestName: "Fits" });
+    const fits = await book(hotel, { ...stay, checkIn: "2031-11-02", guestName: "Fits" });
     expect(fits).toMatchObject({ outcome: "accepted", booking: { suite: first } });
-    const { audit } = await import("../src/core/audit.js");
-    expect((await audit(db.prisma)).problems.filter((p) => p.kind === "count-drift" || p.kind === "stale-mark")).toEqual([]);
+    const { checkIntegrity } = await import("../src/core/audit.js");
+    expect((await checkIntegrity(hotel)).problems.filter((p) => p.kind === "count-drift" || p.kind === "stale-mark")).toEqual([]);
   });
 });
 
@@ -217,7 +220,7 @@ describe("low-water marks behind the free-suite search", () => {
     ))[0]?.low_water ?? null;
   const night = { checkIn: "2031-12-01", checkOut: "2031-12-02" };
   const suiteOf = async (tier: string, guestName: string): Promise<string | undefined> => {
-    const result = await book(db.prisma, { tier, guestName, ...night });
+    const result = await book(hotel, { tier, guestName, ...night });
     return result.outcome === "accepted" ? result.booking.suite : undefined;
   };
 
@@ -230,7 +233,7 @@ describe("low-water marks behind the free-suite search", () => {
 
     // A cancellation below the mark frees that suite: it must be found again.
     const second = (await testDb.query<{ id: number }>(`SELECT id FROM bookings WHERE guest_name = '2' AND check_in = $1`, [night.checkIn]))[0]!;
-    await cancel(db.prisma, second.id);
+    await cancel(hotel, second.id);
     expect(await mark("marked", night.checkIn)).toBeNull();
     expect(await suiteOf("marked", "4")).toBe(suites[1]);
 
@@ -251,21 +254,21 @@ describe("low-water marks behind the free-suite search", () => {
     expect(await suiteOf("marked", "moved")).toBe(suites[0]);
 
     // So must a suite added with a low number.
-    await testDb.query(`INSERT INTO suites (number, tier_id) SELECT 'MK000', tier_id FROM suites WHERE number = $1`, [suites[0]]);
+    await testDb.query(`INSERT INTO suites (property_id, number, tier_id) SELECT 1, 'MK000', tier_id FROM suites WHERE number = $1`, [suites[0]]);
     expect(await suiteOf("marked", "7")).toBe("MK000");
     expect(await suiteOf("marked", "8")).toBeUndefined();
-    const { audit } = await import("../src/core/audit.js");
-    expect((await audit(db.prisma)).problems.filter((p) => p.kind === "count-drift" || p.kind === "stale-mark")).toEqual([]);
+    const { checkIntegrity } = await import("../src/core/audit.js");
+    expect((await checkIntegrity(hotel)).problems.filter((p) => p.kind === "count-drift" || p.kind === "stale-mark")).toEqual([]);
   });
 
   it("a multi-night stay searches above the highest mark of its nights", async () => {
     const suites = await createTier(testDb, "marked-multi", 4, "MM");
-    await book(db.prisma, { tier: "marked-multi", guestName: "a", checkIn: "2031-12-10", checkOut: "2031-12-11" });
-    await book(db.prisma, { tier: "marked-multi", guestName: "b", checkIn: "2031-12-10", checkOut: "2031-12-11" });
-    await book(db.prisma, { tier: "marked-multi", guestName: "c", checkIn: "2031-12-11", checkOut: "2031-12-12" });
-    const stay = await book(db.prisma, { tier: "marked-multi", guestName: "two nights", checkIn: "2031-12-10", checkOut: "2031-12-12" });
+    await book(hotel, { tier: "marked-multi", guestName: "a", checkIn: "2031-12-10", checkOut: "2031-12-11" });
+    await book(hotel, { tier: "marked-multi", guestName: "b", checkIn: "2031-12-10", checkOut: "2031-12-11" });
+    await book(hotel, { tier: "marked-multi", guestName: "c", checkIn: "2031-12-11", checkOut: "2031-12-12" });
+    const stay = await book(hotel, { tier: "marked-multi", guestName: "two nights", checkIn: "2031-12-10", checkOut: "2031-12-12" });
     expect(stay).toMatchObject({ outcome: "accepted", booking: { suite: suites[2] } });
-    const later = await book(db.prisma, { tier: "marked-multi", guestName: "d", checkIn: "2031-12-11", checkOut: "2031-12-12" });
+    const later = await book(hotel, { tier: "marked-multi", guestName: "d", checkIn: "2031-12-11", checkOut: "2031-12-12" });
     expect(later).toMatchObject({ outcome: "accepted", booking: { suite: suites[1] } });
   });
 });
@@ -275,7 +278,7 @@ describe("the schema's safety net", () => {
     await createTier(testDb, "net", 1, "N");
     const suite = (await testDb.query<{ id: number; tier_id: number }>(`SELECT s.id, s.tier_id FROM suites s JOIN tiers t ON t.id = s.tier_id WHERE t.name = 'net'`))[0]!;
     const insert = (ci: string, co: string) =>
-      testDb.query(`INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) VALUES ($1, $2, 'x', $3, $4)`, [suite.id, suite.tier_id, ci, co]);
+      testDb.query(`INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out) VALUES (1, $1, $2, 'x', $3, $4)`, [suite.id, suite.tier_id, ci, co]);
     await insert("2031-10-01", "2031-10-05");
     await expect(insert("2031-10-04", "2031-10-06")).rejects.toMatchObject({ code: "23P01" });
     await insert("2031-10-05", "2031-10-06");

@@ -9,7 +9,7 @@ import { createBookingServer } from "../src/http/server.js";
 import { audit } from "../src/stress/oracle.js";
 import { resolveStressConfig, runStress } from "../src/stress/index.js";
 import { bookSeedDesign } from "../src/stress/seed-strategy.js";
-import { bookedPerNight, createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { bookedPerNight, createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
 
 // The seed's five concurrency tests, against a real PostgreSQL and the real
 // booking core (no mocks), each asserting on the rows the database holds.
@@ -27,7 +27,7 @@ const stay = { checkIn: "2031-05-01", checkOut: "2031-05-03" };
 
 /** `count` bookings of one stay fired at once, like the seed's Promise.all of POSTs. */
 function fire(tier: string, count: number, options: { lockTimeoutMs?: number } = {}): Promise<BookingOutcome[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => book(db.prisma, { tier, guestName: `${tier} guest ${i}`, ...stay }, options)));
+  return Promise.all(Array.from({ length: count }, (_, i) => book(hotelOf(db), { tier, guestName: `${tier} guest ${i}`, ...stay }, options)));
 }
 
 const accepted = (results: BookingOutcome[]): number => results.filter((r) => r.outcome === "accepted").length;
@@ -60,7 +60,7 @@ async function holdNightLock(tier: string, night: string): Promise<{ release(): 
   await client.connect();
   await client.query("BEGIN");
   await client.query(
-    `SELECT pg_advisory_xact_lock(t.id, ($2::date - DATE '1970-01-01')) FROM tiers t WHERE t.name = $1`,
+    `SELECT pg_advisory_xact_lock(t.lock_key, ($2::date - DATE '1970-01-01')) FROM tiers t WHERE t.name = $1`,
     [tier, night],
   );
   return {
@@ -104,7 +104,7 @@ describe("booking concurrency (the seed's tests, on the real core)", () => {
     expect(refused[0]).toMatchObject({ status: 409, code: "NO_AVAILABILITY" });
     expect(await confirmedRows("eleven")).toHaveLength(10);
     // And one more afterwards is refused the same way, writing nothing.
-    const late = await book(db.prisma, { tier: "eleven", guestName: "Late", ...stay });
+    const late = await book(hotelOf(db), { tier: "eleven", guestName: "Late", ...stay });
     expect(late).toMatchObject({ outcome: "refused", status: 409, code: "NO_AVAILABILITY" });
     expect(await confirmedRows("eleven")).toHaveLength(10);
   });
@@ -133,12 +133,12 @@ describe("booking concurrency (the seed's tests, on the real core)", () => {
   it("returns 503 on deadlock with Retry-After header", async () => {
     await createTier(testDb, "busy", 3, "BU");
     const held = await holdNightLock("busy", "2031-05-02");
-    const server: Server = createBookingServer({ prisma: db.prisma, lockTimeoutMs: 300 });
+    const server: Server = createBookingServer({ hotel: hotelOf(db), lockTimeoutMs: 300 });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       // Through the core: the lock wait runs past lock_timeout.
       const started = performance.now();
-      const direct = await book(db.prisma, { tier: "busy", guestName: "Direct", ...stay }, { lockTimeoutMs: 300 });
+      const direct = await book(hotelOf(db), { tier: "busy", guestName: "Direct", ...stay }, { lockTimeoutMs: 300 });
       expect(direct).toMatchObject({ outcome: "busy", status: 503, code: "BUSY", retryAfter: 1 });
       expect(performance.now() - started).toBeLessThan(3000);
       // Through HTTP: 503 with a Retry-After header.
@@ -158,7 +158,7 @@ describe("booking concurrency (the seed's tests, on the real core)", () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     // With the lock released the same request goes through: the lock was the only cause.
-    expect(await book(db.prisma, { tier: "busy", guestName: "After", ...stay }, { lockTimeoutMs: 300 })).toMatchObject({ outcome: "accepted" });
+    expect(await book(hotelOf(db), { tier: "busy", guestName: "After", ...stay }, { lockTimeoutMs: 300 })).toMatchObject({ outcome: "accepted" });
   });
 });
 
@@ -166,7 +166,7 @@ describe("the seed's design, measured beside the core", () => {
   it("accepts fewer than capacity under 20 concurrent requests (serialization conflicts) and never overbooks", async () => {
     await createTier(testDb, "seeded", 10, "SE");
     const request = (i: number): BookingRequest => ({ tier: "seeded", guestName: `seed ${i}`, ...stay });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => bookSeedDesign(db.prisma, request(i), { capacity: 10 })));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => bookSeedDesign(hotelOf(db), request(i), { capacity: 10 })));
     const conflicts = results.filter((r) => r.outcome === "refused" && r.code === "CONFLICT").length;
     expect(accepted(results)).toBeLessThan(10);
     expect(conflicts).toBeGreaterThan(0);

@@ -57,9 +57,9 @@ describe("hotel CLI end to end", () => {
           tier: "presidential",
           capacity: 2,
           nights: [
-            { date: "2031-03-01", booked: 1, free: 1 },
-            { date: "2031-03-02", booked: 2, free: 0 },
-            { date: "2031-03-03", booked: 1, free: 1 },
+            { date: "2031-03-01", booked: 1, held: 0, free: 1 },
+            { date: "2031-03-02", booked: 2, held: 0, free: 0 },
+            { date: "2031-03-03", booked: 1, held: 0, free: 1 },
           ],
         },
       ],

@@ -1,12 +1,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
+import type { Hotel } from "../src/core/hotel.js";
 import type { Database } from "../src/db/database.js";
 import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
-import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
+import { createTestDatabase, createTier, hotelOf, type TestDatabase, urlWithSecret } from "./support/db.js";
 
 let db: TestDatabase;
 let app: Database;
+let appHotel: Hotel;
 const hotel = (...args: string[]) => runCli(["--database-url", db.url, ...args]);
 const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await db.query<{ n: number }>(sql, params))[0]?.n);
 const bookingsOf = (tier: string) => count(`SELECT count(*)::int AS n FROM bookings b JOIN tiers t ON t.id = b.tier_id WHERE t.name = $1`, [tier]);
@@ -16,7 +18,7 @@ async function holdNightLock(tier: string, night: string): Promise<{ release(): 
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query("BEGIN");
-  await client.query(`SELECT pg_advisory_xact_lock(t.id, $2::date - DATE '1970-01-01') FROM tiers t WHERE t.name = $1`, [tier, night]);
+  await client.query(`SELECT pg_advisory_xact_lock(t.lock_key, $2::date - DATE '1970-01-01') FROM tiers t WHERE t.name = $1`, [tier, night]);
   return {
     async release() {
       await client.query("COMMIT");
@@ -30,6 +32,7 @@ const advisoryWaiters = () => count(`SELECT count(*)::int AS n FROM pg_stat_acti
 beforeAll(async () => {
   db = await createTestDatabase();
   app = await db.open({ poolSize: 12 });
+  appHotel = hotelOf(app);
 });
 afterAll(async () => db?.drop());
 
@@ -91,7 +94,7 @@ describe("lock waits and timeouts", () => {
       await tx.$queryRaw`SELECT pg_sleep(1.5)::text`;
     }, { timeout: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const result = await book(tiny.prisma, { tier: "locked", guestName: "Starved", checkIn: "2031-01-20", checkOut: "2031-01-21" }, { strategy: "interactive", lockTimeoutMs: 200 });
+    const result = await book(hotelOf(tiny), { tier: "locked", guestName: "Starved", checkIn: "2031-01-20", checkOut: "2031-01-21" }, { strategy: "interactive", lockTimeoutMs: 200 });
     await hog;
     expect(result).toMatchObject({ outcome: "busy", status: 503, code: "BUSY" });
     expect(await bookingsOf("locked")).toBe(0);
@@ -126,7 +129,7 @@ describe("bounded retries of serialization failures and deadlocks", () => {
   it.each(["40001", "40P01", "23P01"])("retries SQLSTATE %s with backoff and then books", async (sqlstate) => {
     await plan(sqlstate, 2);
     const retries: string[] = [];
-    const result = await book(app.prisma, { tier: "flaky", guestName: `flaky ${sqlstate}`, checkIn: "2031-02-01", checkOut: "2031-02-02" }, {
+    const result = await book(appHotel, { tier: "flaky", guestName: `flaky ${sqlstate}`, checkIn: "2031-02-01", checkOut: "2031-02-02" }, {
       onRetry: (_attempt, state) => retries.push(state ?? "?"),
     });
     expect(result).toMatchObject({ outcome: "accepted", attempts: 3 });
@@ -137,7 +140,7 @@ describe("bounded retries of serialization failures and deadlocks", () => {
   it("gives up after the bounded attempts with 409 CONFLICT and writes nothing; --verbose shows the retries", async () => {
     await plan("40P01", 1000);
     const before = await bookingsOf("flaky");
-    const result = await book(app.prisma, { tier: "flaky", guestName: "flaky forever", checkIn: "2031-02-03", checkOut: "2031-02-04" }, { maxAttempts: 4 });
+    const result = await book(appHotel, { tier: "flaky", guestName: "flaky forever", checkIn: "2031-02-03", checkOut: "2031-02-04" }, { maxAttempts: 4 });
     expect(result).toMatchObject({ outcome: "refused", status: 409, code: "CONFLICT", message: "Booking conflict, please retry", attempts: 4 });
     const { url: secretUrl, secret } = urlWithSecret(db.url, "hunter2-secret");
     const cli = await runCli(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-03", "--nights", "1", "--guest", "flaky cli", "--verbose"]);
@@ -211,7 +214,7 @@ describe("exactly once", () => {
         // A client that retries with the same key until it hears an answer.
         for (let attempt = 0; attempt < 100; attempt++) {
           try {
-            const result = await book(app.prisma, request, { maxAttempts: 2 });
+            const result = await book(appHotel, request, { maxAttempts: 2 });
             if (result.outcome === "accepted") accepted.set(key, result.booking.id);
             return;
           } catch (error) {
@@ -290,7 +293,7 @@ describe("hostile input is data", () => {
     expect(await db.query(`SELECT guest_name FROM bookings WHERE guest_name = $1`, [sqlish])).toHaveLength(1);
     // Rows written by something else may hold escapes; they must not reach the terminal raw.
     const suite = (await db.query<{ id: number; tier_id: number }>(`SELECT s.id, s.tier_id FROM suites s WHERE s.number = 'H002'`))[0]!;
-    await db.query(`INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) VALUES ($1, $2, $3, '2031-06-01', '2031-06-02')`, [
+    await db.query(`INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out) VALUES (1, $1, $2, $3, '2031-06-01', '2031-06-02')`, [
       suite.id,
       suite.tier_id,
       "Evil\u001b]0;pwned\u0007\u001b[2J",
@@ -325,25 +328,25 @@ describe("hotel check", () => {
     const audit = (...args: string[]) => runCli(["--database-url", clean.url, "check", ...args]);
     try {
       await createTier(clean, "audit", 2, "A");
-      await clean.query(`INSERT INTO tiers (name) VALUES ('other')`);
+      await clean.query(`INSERT INTO tiers (property_id, name) VALUES (1, 'other')`);
       const ok = await audit("--json");
       expect(ok.code).toBe(0);
       expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, problems: [] });
       // Plant every kind of problem, switching off the guards that prevent them.
       await clean.query(`
         ALTER TABLE bookings DROP CONSTRAINT bookings_no_double_booking;
-        INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out)
-          SELECT s.id, s.tier_id, g, '2031-07-01', '2031-07-03' FROM suites s, unnest(ARRAY['a','b','c']) g WHERE s.number = 'A001';
+        INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out)
+          SELECT 1, s.id, s.tier_id, g, '2031-07-01', '2031-07-03' FROM suites s, unnest(ARRAY['a','b','c']) g WHERE s.number = 'A001';
         UPDATE suites SET active = false WHERE number = 'A002';
-        INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out)
-          SELECT s.id, s.tier_id, 'inactive', '2099-01-01', '2099-01-02' FROM suites s WHERE s.number = 'A002';
+        INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out)
+          SELECT 1, s.id, s.tier_id, 'inactive', '2099-01-01', '2099-01-02' FROM suites s WHERE s.number = 'A002';
         SET session_replication_role = replica;
-        INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) VALUES (9999, 9999, 'orphan', '2031-07-01', '2031-07-02');
-        INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out)
-          SELECT s.id, (SELECT id FROM tiers WHERE name = 'other'), 'wrong tier', '2031-08-01', '2031-08-02' FROM suites s WHERE s.number = 'A001';
+        INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out) VALUES (1, 9999, 9999, 'orphan', '2031-07-01', '2031-07-02');
+        INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out)
+          SELECT 1, s.id, (SELECT id FROM tiers WHERE name = 'other'), 'wrong tier', '2031-08-01', '2031-08-02' FROM suites s WHERE s.number = 'A001';
         SET session_replication_role = origin;
-        INSERT INTO tier_night_counts (tier_id, night, booked, low_water, generation)
-          SELECT c.tier_id, '2031-09-01', 0, 'A001', c.generation FROM tier_suite_counts c JOIN tiers t ON t.id = c.tier_id WHERE t.name = 'audit';`);
+        INSERT INTO tier_night_counts (property_id, tier_id, night, booked, low_water, generation)
+          SELECT 1, c.tier_id, '2031-09-01', 0, 'A001', c.generation FROM tier_suite_counts c JOIN tiers t ON t.id = c.tier_id WHERE t.name = 'audit';`);
       const bad = await audit("--json");
       expect(bad.code).toBe(1);
       const kinds = new Set(JSON.parse(bad.stdout).problems.map((p: { kind: string }) => p.kind));
@@ -357,7 +360,7 @@ describe("hotel check", () => {
       expect(human.stdout).toMatch(/orphan: booking #\d+: its suite does not exist/);
       expect(human.stdout).toMatch(/its tier differs from its suite's tier/);
       expect(human.stdout).toMatch(/count drift: other, bookings on 2031-08-01: counted 0, actually 1/);
-      expect(human.stdout).toMatch(/stale mark: audit on 2031-09-01 is marked booked up to A001, but suite A001 is free/);
+      expect(human.stdout).toMatch(/stale mark: audit on 2031-09-01 is marked taken up to A001, but suite A001 is free/);
     } finally {
       await clean.drop();
     }

@@ -9,7 +9,7 @@ import type { Database } from "../src/db/database.js";
 import { createBookingServer, type RequestLogEntry } from "../src/http/server.js";
 import { stopAccepting } from "../src/http/shutdown.js";
 import { runCli, spawnCli } from "./support/cli.js";
-import { bookedPerNight, createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { bookedPerNight, createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
 
 let testDb: TestDatabase;
 let db: Database;
@@ -82,7 +82,7 @@ async function holdNightLock(tier: string, night: string): Promise<{ release(): 
   await client.connect();
   await client.query("BEGIN");
   await client.query(
-    `SELECT pg_advisory_xact_lock(t.id, ($2::date - DATE '1970-01-01')::int) FROM tiers t WHERE t.name = $1`,
+    `SELECT pg_advisory_xact_lock(t.lock_key, ($2::date - DATE '1970-01-01')::int) FROM tiers t WHERE t.name = $1`,
     [tier, night],
   );
   return {
@@ -106,7 +106,7 @@ async function untilLockWaiter(): Promise<void> {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await testDb.open({ poolSize: 25 });
-  base = await listen(createBookingServer({ prisma: db.prisma, lockTimeoutMs: 5000, log: (entry) => logged.push(entry) }));
+  base = await listen(createBookingServer({ hotel: hotelOf(db), lockTimeoutMs: 5000, log: (entry) => logged.push(entry) }));
 });
 
 afterAll(async () => {
@@ -145,7 +145,7 @@ describe("POST /api/bookings", () => {
 
   it("a held night lock gives 503 with Retry-After after the lock timeout, and writes nothing", async () => {
     await createTier(testDb, "held", 2, "H");
-    const shortWait = await listen(createBookingServer({ prisma: db.prisma, lockTimeoutMs: 200 }));
+    const shortWait = await listen(createBookingServer({ hotel: hotelOf(db), lockTimeoutMs: 200 }));
     const request = { suiteType: "held", checkIn: "2031-05-01", nights: 1, guestName: "Patient" };
     const lock = await holdNightLock("held", "2031-05-01");
     let reply: Reply;
@@ -280,7 +280,7 @@ describe("bad requests get their status and write nothing", () => {
     ["an unknown booking id", "GET", "/api/bookings/999999", 404, "NOT_FOUND", undefined],
     ["a malformed booking id", "DELETE", "/api/bookings/abc", 404, "NOT_FOUND", undefined],
     ["GET on the collection", "GET", "/api/bookings", 405, "METHOD_NOT_ALLOWED", "POST"],
-    ["PUT on a booking", "PUT", "/api/bookings/1", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, DELETE"],
+    ["PUT on a booking", "PUT", "/api/bookings/1", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, PATCH, DELETE"],
     ["POST on availability", "POST", "/api/availability", 405, "METHOD_NOT_ALLOWED", "GET, HEAD"],
   ])("%s: %s %s is %i", async (_label, method, target, status, code, allow) => {
     const reply = await send(`${base}${target}`, method);
@@ -291,8 +291,8 @@ describe("bad requests get their status and write nothing", () => {
 
   it("a 500 never shows its cause to the client, only to the server log", async () => {
     const broken = await testDb.open({ poolSize: 1 });
-    const url = await listen(createBookingServer({ prisma: broken.prisma, log: (entry) => logged.push(entry) }));
-    await testDb.query(`ALTER FUNCTION hotel_book(text, text, date, date, text, integer) RENAME TO hotel_book_moved`);
+    const url = await listen(createBookingServer({ hotel: hotelOf(broken), log: (entry) => logged.push(entry) }));
+    await testDb.query(`ALTER FUNCTION hotel_book(text, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book_moved`);
     try {
       const reply = await post(valid, {}, url);
       expect(reply.status).toBe(500);
@@ -300,7 +300,7 @@ describe("bad requests get their status and write nothing", () => {
       expect(reply.text).not.toMatch(/hotel_book|postgres|at \w+ \(/);
       expect(logged.find((entry) => entry.status === 500)?.detail).toMatch(/hotel db migrate/);
     } finally {
-      await testDb.query(`ALTER FUNCTION hotel_book_moved(text, text, date, date, text, integer) RENAME TO hotel_book`);
+      await testDb.query(`ALTER FUNCTION hotel_book_moved(text, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book`);
     }
   });
 });
@@ -321,9 +321,9 @@ describe("reading and cancelling", () => {
           tier: "rc",
           capacity: 2,
           nights: [
-            { date: "2031-10-01", booked: 1, free: 1 },
-            { date: "2031-10-02", booked: 1, free: 1 },
-            { date: "2031-10-03", booked: 0, free: 2 },
+            { date: "2031-10-01", booked: 1, held: 0, free: 1 },
+            { date: "2031-10-02", booked: 1, held: 0, free: 1 },
+            { date: "2031-10-03", booked: 0, held: 0, free: 2 },
           ],
         },
       ],
@@ -364,7 +364,7 @@ describe("reading and cancelling", () => {
 describe("graceful shutdown", () => {
   it("in process: a request in flight finishes with its real response, new connections are refused", async () => {
     await createTier(testDb, "drain", 1, "DR");
-    const server = createBookingServer({ prisma: db.prisma, lockTimeoutMs: 10_000 });
+    const server = createBookingServer({ hotel: hotelOf(db), lockTimeoutMs: 10_000 });
     const url = await listen(server);
     const lock = await holdNightLock("drain", "2031-11-01");
     const inFlight = post({ suiteType: "drain", checkIn: "2031-11-01", nights: 1, guestName: "Late" }, {}, url);

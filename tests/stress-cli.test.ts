@@ -18,7 +18,7 @@ beforeAll(async () => {
   ({ url: urlWithPassword, secret: password } = urlWithSecret(testDb.url));
   // Live data that stress must never touch.
   await createTier(testDb, "standard", 2, "LIVE");
-  await testDb.query(`INSERT INTO bookings (suite_id, tier_id, guest_name, check_in, check_out) SELECT id, tier_id, 'Live Guest', '2031-01-01', '2031-01-03' FROM suites WHERE number = 'LIVE001'`);
+  await testDb.query(`INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out) SELECT 1, id, tier_id, 'Live Guest', '2031-01-01', '2031-01-03' FROM suites WHERE number = 'LIVE001'`);
 });
 afterAll(async () => testDb?.drop());
 

@@ -8,6 +8,8 @@ export const EXIT: Record<ErrorCode, number> = {
   INVARIANT_VIOLATED: 1,
   NO_AVAILABILITY: 3,
   CONFLICT: 3,
+  INVALID_STATE: 3,
+  HOLD_EXPIRED: 3,
   NOT_FOUND: 4,
   USAGE: 64,
   INVALID_INPUT: 65,

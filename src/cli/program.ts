@@ -24,6 +24,8 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
     .option("--no-color", "no colour (also NO_COLOR=1 or TERM=dumb)")
     .option("-q, --quiet", "print only what scripts need")
     .option("-v, --verbose", "debug logging on stderr: lock waits, retries (also DEBUG=hotel)")
+    .option("--property <name>", "the hotel to work on (default: $HOTEL_PROPERTY, else main)")
+    .option("--actor <name>", "who is acting, recorded with every change (default: $HOTEL_ACTOR, else the OS user)")
     .option("--lock-timeout <ms>", "longest wait for booking locks before giving up with 503 (default 5000, env HOTEL_LOCK_TIMEOUT_MS)")
     // Usage errors become HotelErrors (exit 64, --json aware) in main.ts; the
     // settings must precede .command() calls, which copy them to subcommands.

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { BookingView } from "../core/booking.js";
-import { daysBetween, parseDate, printable } from "../core/dates.js";
+import { daysBetween, parseDate } from "../core/dates.js";
+import { printable } from "../core/text.js";
 import { table } from "./table.js";
 
 export function bookingLine(booking: BookingView, color: ChalkInstance): string {

@@ -1,4 +1,4 @@
-import { printable } from "../core/dates.js";
+import { printable } from "../core/text.js";
 
 /** Visible width, ignoring ANSI colour codes. */
 // eslint-disable-next-line no-control-regex

@@ -1,44 +1,22 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import type { BookingView } from "./booking.js";
+import { BOOKING_STATUSES, type BookingStatus, type BookingView } from "./booking.js";
+import { formatDate, parseDate, resolveRange, today } from "./dates.js";
 import { HotelError, notFound } from "./errors.js";
-import { parseCount } from "./dates.js";
-import { BOOKING_INCLUDE, bookingView, dateValue } from "./views.js";
-import { resolveRange } from "./availability.js";
+import { parseBookingId } from "./front-desk.js";
+import type { Hotel } from "./hotel.js";
+import { propertyId, requireTier } from "./properties.js";
+import { parseCount } from "./validate.js";
 import * as validate from "./validate.js";
+import { bookingView, bookingViewQuery, type BookingViewRow } from "./views.js";
 
-export interface CancelResult {
-  booking: BookingView;
-  /** False when the booking was already cancelled: cancelling is idempotent. */
-  changed: boolean;
-}
+/** Reading bookings: one by id, filtered lists, and the front desk's day lists. */
 
-/** Cancels a booking; its suite is free for those nights as soon as this commits. */
-export async function cancel(prisma: PrismaClient, rawId: string | number): Promise<CancelResult> {
+export async function getBooking(hotel: Hotel, rawId: string | number): Promise<BookingView> {
   const id = parseBookingId(rawId);
-  const updated = await prisma.booking.updateManyAndReturn({
-    where: { id, status: "confirmed" },
-    data: { status: "cancelled", cancelledAt: new Date() },
-    include: BOOKING_INCLUDE,
-  });
-  if (updated[0]) return { booking: bookingView(updated[0]), changed: true };
-  const existing = await prisma.booking.findUnique({ where: { id }, include: BOOKING_INCLUDE });
-  if (!existing) throw notFound(`No booking with id ${id}`);
-  return { booking: bookingView(existing), changed: false };
-}
-
-export function parseBookingId(raw: string | number): number {
-  const text = String(raw).trim();
-  if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 2_147_483_647) {
-    throw new HotelError("INVALID_INPUT", `Booking id must be a positive whole number, got "${text.slice(0, 40)}"`);
-  }
-  return Number(text);
-}
-
-export async function getBooking(prisma: PrismaClient, rawId: string | number): Promise<BookingView> {
-  const id = parseBookingId(rawId);
-  const found = await prisma.booking.findUnique({ where: { id }, include: BOOKING_INCLUDE });
-  if (!found) throw notFound(`No booking with id ${id}`);
-  return bookingView(found);
+  await propertyId(hotel);
+  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(`${bookingViewQuery(hotel)} AND b.id = $2`, hotel.property, id);
+  const row = rows[0];
+  if (!row) throw notFound(`No booking with id ${id}`);
+  return bookingView(row);
 }
 
 export interface ListFilter {
@@ -46,32 +24,76 @@ export interface ListFilter {
   to?: string;
   nights?: string;
   tier?: string;
+  /** A status, or "all" (the default). */
   status?: string;
+  /** Case-insensitive part of the guest's name. */
+  guest?: string;
   limit?: string | number;
 }
 
+export const STATUS_FILTERS = [...BOOKING_STATUSES, "all"] as const;
+
 /** Bookings whose stay overlaps [from, to), oldest check-in first. */
-export async function listBookings(prisma: PrismaClient, filter: ListFilter = {}): Promise<BookingView[]> {
+export async function listBookings(hotel: Hotel, filter: ListFilter = {}): Promise<BookingView[]> {
   const status = filter.status ?? "all";
-  if (!["confirmed", "cancelled", "all"].includes(status)) {
-    throw new HotelError("INVALID_INPUT", `status must be confirmed, cancelled or all, got "${status.slice(0, 40)}"`);
+  if (!(STATUS_FILTERS as readonly string[]).includes(status)) {
+    throw new HotelError("INVALID_INPUT", `status must be one of ${STATUS_FILTERS.join(", ")}, got "${status.slice(0, 40)}"`);
   }
   const limit = parseCount(filter.limit ?? 1000, "limit", 1, 1_000_000);
-  const tier = filter.tier === undefined ? undefined : validate.tierName(filter.tier);
-  if (tier !== undefined && !(await prisma.tier.findUnique({ where: { name: tier } }))) {
-    throw notFound(`Unknown tier "${tier}"`);
-  }
+  const tier = filter.tier === undefined ? null : validate.tierName(filter.tier);
+  const guest = filter.guest === undefined ? null : validate.guestName(filter.guest);
   const hasRange = filter.from !== undefined || filter.to !== undefined || filter.nights !== undefined;
   const range = hasRange ? resolveRange(filter) : undefined;
-  const rows = await prisma.booking.findMany({
-    where: {
-      ...(status === "all" ? {} : { status }),
-      ...(tier === undefined ? {} : { tier: { name: tier } }),
-      ...(range ? { checkIn: { lt: dateValue(range.to) }, checkOut: { gt: dateValue(range.from) } } : {}),
-    },
-    include: BOOKING_INCLUDE,
-    orderBy: [{ checkIn: "asc" }, { id: "asc" }],
-    take: limit,
-  });
+  await propertyId(hotel);
+  if (tier !== null) await requireTier(hotel, tier);
+  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(
+    `SELECT * FROM (${bookingViewQuery(hotel)}
+         AND ($2::text IS NULL OR t.name = $2)
+         AND ($3::date IS NULL OR (b.check_in < $4::date AND b.check_out > $3::date))
+         AND ($5::text IS NULL OR b.guest_name ILIKE '%' || replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')) v
+      WHERE $6::text = 'all' OR v.status = $6
+      ORDER BY v.check_in, v.id LIMIT $7`,
+    hotel.property,
+    tier,
+    range?.from ?? null,
+    range?.to ?? null,
+    guest,
+    status,
+    limit,
+  );
   return rows.map(bookingView);
+}
+
+export const DAY_LISTS = ["arrivals", "departures", "inhouse"] as const;
+export type DayList = (typeof DAY_LISTS)[number];
+
+/** Which statuses and which day each list shows. */
+const DAY_LIST_SQL: Record<DayList, { when: string; statuses: readonly BookingStatus[] }> = {
+  // Guests due to arrive that day, and those who already have.
+  arrivals: { when: "v.check_in = $2::date", statuses: ["held", "confirmed", "checked_in"] },
+  // Guests due to leave that morning, and those who already have.
+  departures: { when: "v.check_out = $2::date", statuses: ["confirmed", "checked_in", "checked_out"] },
+  // Guests staying the night of that day.
+  inhouse: { when: "v.check_in <= $2::date AND v.check_out > $2::date", statuses: ["confirmed", "checked_in", "checked_out"] },
+};
+
+export interface DayListResult {
+  date: string;
+  bookings: BookingView[];
+}
+
+/** `hotel arrivals|departures|inhouse [--date D]`, D defaulting to today (this machine's local date). */
+export async function dayList(hotel: Hotel, list: DayList, date?: string, now = new Date()): Promise<DayListResult> {
+  const day = date === undefined ? formatDate(today(now)) : formatDate(parseDate(date, "date"));
+  const { when, statuses } = DAY_LIST_SQL[list];
+  await propertyId(hotel);
+  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(
+    `SELECT * FROM (${bookingViewQuery(hotel)} AND b.check_in <= $2::date + 1 AND b.check_out >= $2::date) v
+      WHERE ${when} AND v.status = ANY($3::text[])
+      ORDER BY v.suite, v.id`,
+    hotel.property,
+    day,
+    statuses,
+  );
+  return { date: day, bookings: rows.map(bookingView) };
 }

@@ -10,6 +10,8 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "NO_AVAILABILITY"
   | "CONFLICT"
+  | "INVALID_STATE"
+  | "HOLD_EXPIRED"
   | "BUSY"
   | "DB_UNAVAILABLE"
   /** A file of ours cannot be written: disk full or over quota, read-only, no permission, I/O error. */

@@ -1,9 +1,13 @@
-import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
-import { HotelError, notFound } from "./errors.js";
-import { formatDate, today } from "./dates.js";
-import { BOOKING_INCLUDE, bookingView } from "./views.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import type { BookingView } from "./booking.js";
+import { formatDate, today } from "./dates.js";
+import { HotelError, notFound } from "./errors.js";
+import type { Hotel } from "./hotel.js";
+import { propertyId } from "./properties.js";
 import * as validate from "./validate.js";
+import { bookingView, bookingViewQuery, type BookingViewRow } from "./views.js";
+
+/** Suites and tiers of a property: list, add, disable, enable, and the demo inventory. */
 
 export interface SuiteView {
   number: string;
@@ -24,30 +28,31 @@ export interface SeedResult {
 }
 
 /** Loads the demo inventory; running it again creates nothing. */
-export async function seedDemo(prisma: PrismaClient): Promise<SeedResult> {
+export async function seedDemo(hotel: Hotel): Promise<SeedResult> {
   let tiersCreated = 0;
   let suitesCreated = 0;
   for (const { tier, prefix, first, count } of DEMO_INVENTORY) {
     const numbers = Array.from({ length: count }, (_, i) => `${prefix}${first + i}`);
-    const result = await addSuites(prisma, tier, numbers, { skipExisting: true });
+    const result = await addSuites(hotel, tier, numbers, { skipExisting: true });
     tiersCreated += result.tierCreated ? 1 : 0;
     suitesCreated += result.added.length;
   }
   return { tiersCreated, suitesCreated };
 }
 
-export async function listSuites(prisma: PrismaClient, tier?: string): Promise<SuiteView[]> {
-  const rows = await prisma.suite.findMany({
-    where: tier === undefined ? {} : { tier: { name: validate.tierName(tier) } },
+export async function listSuites(hotel: Hotel, tier?: string): Promise<SuiteView[]> {
+  const property = await propertyId(hotel);
+  const rows = await hotel.prisma.suite.findMany({
+    where: { propertyId: property, ...(tier === undefined ? {} : { tier: { name: validate.tierName(tier) } }) },
     include: { tier: { select: { name: true } } },
     orderBy: [{ tier: { name: "asc" } }, { number: "asc" }],
   });
   return rows.map((row) => ({ number: row.number, tier: row.tier.name, active: row.active }));
 }
 
-/** Adds suites to a tier, creating the tier if it is new. */
+/** Adds suites to a tier, creating the tier if it is new; one event per suite added. */
 export async function addSuites(
-  prisma: PrismaClient,
+  hotel: Hotel,
   rawTier: string,
   rawNumbers: string[],
   options: { skipExisting?: boolean } = {},
@@ -55,68 +60,88 @@ export async function addSuites(
   const tier = validate.tierName(rawTier);
   const numbers = rawNumbers.map(validate.suiteNumber);
   if (numbers.length === 0) throw new HotelError("USAGE", "name at least one suite number to add");
-  return prisma.$transaction(async (tx) => {
-    const inserted = await tx.$queryRaw<{ id: number }[]>`
-      INSERT INTO tiers (name) VALUES (${tier}) ON CONFLICT (name) DO NOTHING RETURNING id`;
-    const tierRow = await tx.tier.findUniqueOrThrow({ where: { name: tier } });
-    const existing = await tx.suite.findMany({ where: { number: { in: numbers } }, include: { tier: true } });
+  const property = await propertyId(hotel);
+  return hotel.prisma.$transaction(async (tx) => {
+    const before = await tx.tier.findUnique({ where: { propertyId_name: { propertyId: property, name: tier } } });
+    const tierRow = before ?? (await tx.tier.upsert({ where: { propertyId_name: { propertyId: property, name: tier } }, create: { propertyId: property, name: tier, lockKey: 0 }, update: {} }));
+    const existing = await tx.suite.findMany({ where: { propertyId: property, number: { in: numbers } }, include: { tier: true } });
     if (existing.length > 0 && !options.skipExisting) {
       const names = existing.map((suite) => `${suite.number} (${suite.tier.name})`).join(", ");
       throw new HotelError("INVALID_INPUT", `Suite ${names} already exists`);
     }
     const taken = new Set(existing.map((suite) => suite.number));
     const fresh = [...new Set(numbers)].filter((number) => !taken.has(number));
-    await tx.suite.createMany({ data: fresh.map((number) => ({ number, tierId: tierRow.id })), skipDuplicates: true });
-    return { tierCreated: inserted.length > 0, added: fresh.map((number) => ({ number, tier, active: true })) };
+    const created = await tx.suite.createManyAndReturn({ data: fresh.map((number) => ({ propertyId: property, number, tierId: tierRow.id })), skipDuplicates: true });
+    await tx.event.createMany({
+      data: created.map((suite) => ({ propertyId: property, operation: "suite_add", actor: hotel.actor, suiteId: suite.id, after: { suite: suite.number, tier, active: true } })),
+    });
+    return { tierCreated: before === null, added: created.map((suite) => ({ number: suite.number, tier, active: true })) };
   });
 }
 
 export interface DisableResult {
   suite: SuiteView;
-  /** Confirmed bookings from today on that stay on the suite. */
+  /** Bookings from today on that take the suite. */
   futureBookings: BookingView[];
 }
 
 /**
- * Takes a suite out of service. Refused while it has confirmed bookings from
- * today on, unless forced. The update comes first so that it waits for any
- * booking transaction holding the suite row (hotel_book() takes it FOR SHARE);
- * the check after it then sees that booking, and the refusal rolls back.
+ * Takes a suite out of service. Refused while bookings from today on take
+ * it, unless forced. The update comes first, so that it waits for any
+ * operation holding the suite row (the booking functions lock the suite
+ * they pick FOR SHARE); the check after it then sees that booking, and the
+ * refusal rolls back. An operation that waited for us sees the suite
+ * inactive and picks another.
  */
-export async function disableSuite(prisma: PrismaClient, rawNumber: string, options: { force?: boolean; now?: Date } = {}): Promise<DisableResult> {
+export async function disableSuite(hotel: Hotel, rawNumber: string, options: { force?: boolean; now?: Date } = {}): Promise<DisableResult> {
   const number = validate.suiteNumber(rawNumber);
-  const from = today(options.now);
-  return prisma.$transaction(async (tx) => {
-    const suite = await setActive(tx, number, false);
-    const future = await tx.booking.findMany({
-      where: { suiteId: suite.id, status: "confirmed", checkOut: { gt: from } },
-      include: BOOKING_INCLUDE,
-      orderBy: { checkIn: "asc" },
-    });
-    const futureBookings = future.map(bookingView);
+  const from = formatDate(today(options.now));
+  const property = await propertyId(hotel);
+  return hotel.prisma.$transaction(async (tx) => {
+    const suite = await setActive(tx, hotel, property, number, false);
+    const rows = await tx.$queryRawUnsafe<BookingViewRow[]>(
+      `SELECT * FROM (${bookingViewQuery(hotel)} AND b.suite_id = $2 AND b.check_out > $3::date) v
+        WHERE v.status IN ('held', 'confirmed', 'checked_in') ORDER BY v.check_in`,
+      hotel.property,
+      suite.id,
+      from,
+    );
+    const futureBookings = rows.map(bookingView);
     if (futureBookings.length > 0 && !options.force) {
       const list = futureBookings.slice(0, 5).map((b) => `#${b.id} ${b.checkIn}..${b.checkOut}`).join(", ");
       const more = futureBookings.length > 5 ? ` and ${futureBookings.length - 5} more` : "";
-      throw new HotelError(
-        "INVALID_INPUT",
-        `Suite ${number} has ${futureBookings.length} booking(s) from ${formatDate(from)} on (${list}${more}); cancel them or use --force`,
-        { details: { bookings: futureBookings } },
-      );
+      throw new HotelError("INVALID_INPUT", `Suite ${number} has ${futureBookings.length} booking(s) from ${from} on (${list}${more}); cancel or move them, or use --force`, {
+        details: { bookings: futureBookings },
+      });
     }
     return { suite: { number: suite.number, tier: suite.tier.name, active: false }, futureBookings };
   });
 }
 
-export async function enableSuite(prisma: PrismaClient, rawNumber: string): Promise<SuiteView> {
+export async function enableSuite(hotel: Hotel, rawNumber: string): Promise<SuiteView> {
   const number = validate.suiteNumber(rawNumber);
-  const suite = await setActive(prisma, number, true);
+  const property = await propertyId(hotel);
+  const suite = await hotel.prisma.$transaction((tx) => setActive(tx, hotel, property, number, true));
   return { number: suite.number, tier: suite.tier.name, active: true };
 }
 
-/** Flips a suite's active flag; an unknown number is NOT_FOUND. */
-function setActive(prisma: Prisma.TransactionClient, number: string, active: boolean) {
-  return prisma.suite.update({ where: { number }, data: { active }, include: { tier: true } }).catch((error: unknown) => {
-    if ((error as { code?: string }).code === "P2025") throw notFound(`No suite ${number}`);
-    throw error;
+/** Flips a suite's active flag and records the event; an unknown number is NOT_FOUND. */
+async function setActive(tx: Prisma.TransactionClient, hotel: Hotel, property: number, number: string, active: boolean) {
+  const suite = await tx.suite
+    .update({ where: { propertyId_number: { propertyId: property, number } }, data: { active }, include: { tier: true } })
+    .catch((error: unknown) => {
+      if ((error as { code?: string }).code === "P2025") throw notFound(`No suite ${number}`);
+      throw error;
+    });
+  await tx.event.create({
+    data: {
+      propertyId: property,
+      operation: active ? "suite_enable" : "suite_disable",
+      actor: hotel.actor,
+      suiteId: suite.id,
+      before: { suite: suite.number, tier: suite.tier.name, active: !active },
+      after: { suite: suite.number, tier: suite.tier.name, active },
+    },
   });
+  return suite;
 }

@@ -25,6 +25,8 @@ export interface Database {
   /** Where the data is, safe to print: host:port or "embedded (<dir>)". */
   server: string;
   embedded: boolean;
+  /** The schema of hotel's tables when not the connection's default (stress scratch runs). */
+  schema?: string;
   /** A plain node-pg pool on the same settings, for the migrator and audits. */
   newClient(): pg.Client;
   close(): Promise<void>;
@@ -40,7 +42,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
  */
 export function sessionUrl(url: string, schema?: string): string {
   const settings: Record<string, string> = { default_transaction_isolation: "read committed" };
-  if (schema) settings.search_path = `"${schema}",public`;
+  // The scratch schema alone: its functions are created with this path
+  // (SET search_path FROM CURRENT), and must never see the live schema's.
+  if (schema) settings.search_path = `"${schema}"`;
   return withSessionSettings(url, settings);
 }
 
@@ -92,6 +96,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     url,
     server,
     embedded: explicit === undefined,
+    schema: options.schema,
     newClient() {
       const client = new pg.Client(clientConfig);
       busy.add(client);

@@ -10,7 +10,7 @@ import { redactSecrets } from "../db/url.js";
  */
 
 /** Codes of the HTTP layer itself; everything else is a core ErrorCode. */
-export type HttpOnlyCode = "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SHUTTING_DOWN";
+export type HttpOnlyCode = "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SHUTTING_DOWN" | "UNAUTHORIZED" | "FORBIDDEN";
 export type HttpErrorCode = ErrorCode | HttpOnlyCode;
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -21,6 +21,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   NO_AVAILABILITY: 409,
   CONFLICT: 409,
+  INVALID_STATE: 409,
+  HOLD_EXPIRED: 409,
   BUSY: 503,
   DB_UNAVAILABLE: 503,
   STORAGE: 503,

@@ -1,6 +1,8 @@
-import { MAX_RANGE_NIGHTS, resolveRange } from "../core/availability.js";
 import type { BookingRequest } from "../core/booking.js";
-import { MAX_NIGHTS, parseCount, parseDate, resolveStay } from "../core/dates.js";
+import { MAX_NIGHTS, MAX_RANGE_NIGHTS, parseDate, resolveRange, resolveStay } from "../core/dates.js";
+import { parseCount } from "../core/validate.js";
+import { HOLD_TTL_SECONDS } from "../core/book.js";
+import type { ChangeRequest, MoveRequest } from "../core/front-desk.js";
 import * as validate from "../core/validate.js";
 import { forField, invalidField } from "./errors.js";
 
@@ -46,7 +48,7 @@ function optionalNights(body: Record<string, unknown>): string | undefined {
 }
 
 /** `{"suiteType"|"tier", "checkIn", "checkOut"|"nights", "guestName"}` plus the Idempotency-Key header. */
-export function bookingFromBody(body: Record<string, unknown>, idempotencyKey: string | string[] | undefined): ParsedBooking {
+export function bookingFromBody(body: Record<string, unknown>, idempotencyKey: string | undefined): ParsedBooking {
   const suiteType = optionalString(body, "suiteType");
   const tierAlias = optionalString(body, "tier");
   if (suiteType !== undefined && tierAlias !== undefined && suiteType !== tierAlias) {
@@ -68,15 +70,57 @@ export function bookingFromBody(body: Record<string, unknown>, idempotencyKey: s
   if (nights !== undefined) forField("nights", () => parseCount(nights, "nights", 1, MAX_NIGHTS));
   const stay = forField(checkOut === undefined ? "nights" : "checkOut", () => resolveStay({ checkIn, checkOut, nights }));
 
-  const key = Array.isArray(idempotencyKey) ? idempotencyKey.join(", ") : idempotencyKey;
-  const request: BookingRequest = {
-    tier,
-    guestName,
-    checkIn: stay.checkIn,
-    checkOut: stay.checkOut,
-    idempotencyKey: forField(IDEMPOTENCY_KEY_HEADER, () => validate.idempotencyKey(key)),
-  };
+  const request: BookingRequest = { tier, guestName, checkIn: stay.checkIn, checkOut: stay.checkOut, idempotencyKey: keyFrom(body, idempotencyKey) };
   return { request, tierField };
+}
+
+/** The `Idempotency-Key` header or the body's `idempotencyKey` field (the same value if both). */
+function keyFrom(body: Record<string, unknown>, header: string | undefined): string | undefined {
+  const field = optionalString(body, "idempotencyKey");
+  if (header !== undefined && field !== undefined && header !== field) {
+    throw invalidField("idempotencyKey", `the ${IDEMPOTENCY_KEY_HEADER} header and the idempotencyKey field differ: give one of them`);
+  }
+  if (field !== undefined) return forField("idempotencyKey", () => validate.idempotencyKey(field));
+  return forField(IDEMPOTENCY_KEY_HEADER, () => validate.idempotencyKey(header));
+}
+
+/** `ttlSeconds` of POST /api/holds: 1 to 86,400, default 15 minutes. */
+export function holdTtlFromBody(body: Record<string, unknown>): number {
+  const value = body.ttlSeconds;
+  if (value === undefined || value === null) return HOLD_TTL_SECONDS.default;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < HOLD_TTL_SECONDS.min || value > HOLD_TTL_SECONDS.max) {
+    throw invalidField("ttlSeconds", `ttlSeconds must be a whole number of seconds from ${HOLD_TTL_SECONDS.min} to ${HOLD_TTL_SECONDS.max}, got ${JSON.stringify(value)?.slice(0, 40)}`);
+  }
+  return value;
+}
+
+export type Patch = { kind: "change"; request: ChangeRequest } | { kind: "move"; request: MoveRequest };
+
+/** PATCH /api/bookings/:id: `{"checkIn","checkOut"|"nights"}` changes the stay, `{"suite"|"tier"}` moves it. */
+export function patchFromBody(body: Record<string, unknown>, header: string | undefined): Patch {
+  const known = new Set(["checkIn", "checkOut", "nights", "suite", "tier", "idempotencyKey"]);
+  const unknown = Object.keys(body).find((field) => !known.has(field));
+  if (unknown !== undefined) throw invalidField(unknown, `unknown field ${unknown.slice(0, 40)}: give checkIn, checkOut or nights to change the stay, suite or tier to move it`);
+  const idempotencyKey = keyFrom(body, header);
+  const suite = optionalString(body, "suite");
+  const tier = optionalString(body, "tier");
+  const checkIn = optionalString(body, "checkIn");
+  const checkOut = optionalString(body, "checkOut");
+  const nights = optionalNights(body);
+  const moving = suite !== undefined || tier !== undefined;
+  const changing = checkIn !== undefined || checkOut !== undefined || nights !== undefined;
+  if (moving && changing) throw invalidField(suite === undefined ? "tier" : "suite", "change the dates and move the booking in two requests");
+  if (moving) {
+    if (suite !== undefined && tier !== undefined) throw invalidField("tier", "give suite or tier, not both");
+    if (suite !== undefined) return { kind: "move", request: { suite: forField("suite", () => validate.suiteNumber(suite)), idempotencyKey } };
+    return { kind: "move", request: { tier: forField("tier", () => validate.tierName(tier)), idempotencyKey } };
+  }
+  if (!changing) throw invalidField("checkOut", "say what to change: checkIn, checkOut or nights, or suite or tier to move");
+  if (checkIn !== undefined) forField("checkIn", () => parseDate(checkIn, "checkIn"));
+  if (checkOut !== undefined) forField("checkOut", () => parseDate(checkOut, "checkOut"));
+  if (nights !== undefined) forField("nights", () => parseCount(nights, "nights", 1, MAX_NIGHTS));
+  if (checkOut !== undefined && nights !== undefined) throw invalidField("nights", "give checkOut or nights, not both");
+  return { kind: "change", request: { checkIn, checkOut, nights, idempotencyKey } };
 }
 
 export interface AvailabilityQuery {
@@ -86,7 +130,8 @@ export interface AvailabilityQuery {
   tier?: string;
 }
 
-function single(params: URLSearchParams, name: string): string | undefined {
+/** One query parameter, given at most once. */
+export function single(params: URLSearchParams, name: string): string | undefined {
   const values = params.getAll(name);
   if (values.length > 1) throw invalidField(name, `${name} is given ${values.length} times; give it once`);
   return values[0];

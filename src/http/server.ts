@@ -1,125 +1,75 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { availability } from "../core/availability.js";
-import { book, DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
-import type { BookingOutcome } from "../core/booking.js";
-import { cancel, getBooking, parseBookingId } from "../core/bookings.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
+import type { Hotel } from "../core/hotel.js";
 import { assertJsonContentType, DEFAULT_BODY_LIMIT_BYTES, parseJsonObject, payloadTooLarge, readBody } from "./body.js";
-import { fieldError, HttpError, toHttpError } from "./errors.js";
-import { availabilityFromQuery, bookingFromBody, IDEMPOTENCY_KEY_HEADER } from "./requests.js";
+import { HttpError, toHttpError } from "./errors.js";
+import { IDEMPOTENCY_KEY_HEADER } from "./requests.js";
+import type { Handler, Reply, RequestContext, RequestLogEntry, Route } from "./route.js";
+import { readRoutes } from "./routes/reads.js";
+import { writeRoutes } from "./routes/writes.js";
 
 /**
  * `hotel serve`: a thin HTTP adapter over the booking core. Routing, body
- * limits and status codes live here; booking itself is book(), the same
- * function `hotel book` and `hotel stress` call.
+ * limits, authentication and status codes live in src/http; every booking
+ * operation is the same core function `hotel` and `hotel stress` call.
  *
- *   POST   /api/bookings          book (201, 409, 503 + Retry-After)
- *   GET    /api/bookings/:id      one booking
- *   DELETE /api/bookings/:id      cancel it (idempotent)
- *   GET    /api/availability      ?from&to|nights&tier
- *   GET    /healthz               the database answers
+ *   POST   /api/bookings                 book (201, 409, 503 + Retry-After)
+ *   POST   /api/holds                    hold (201, 409, 503), body as a booking plus "ttlSeconds"
+ *   GET    /api/bookings/:id             one booking
+ *   PATCH  /api/bookings/:id             change the stay or move it (200, 409, 503)
+ *   POST   /api/bookings/:id/confirm     also /checkin, /checkout, /noshow (200, 409)
+ *   DELETE /api/bookings/:id             cancel it (200, idempotent)
+ *   GET    /api/availability             ?from&to|nights&tier
+ *   GET    /api/arrivals|departures|inhouse   ?date
+ *   GET    /api/check                    the audit of `hotel check`
+ *   GET    /healthz                      the database answers (never needs a token)
  */
 
-export interface RequestLogEntry {
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  /** The error code of a failed request. */
-  code?: string;
-  bookingId?: number;
-  replayed?: boolean;
-  /** Why a 5xx failed, for the server log (a 500's detail is never sent to the client). */
-  detail?: string;
+export type { RequestLogEntry };
+
+/** Who a request is, as an authenticator decides; absent: the server's own actor, all rights. */
+export interface Caller {
+  actor: string;
+  /** False for a read-only token: any write answers 403. */
+  canWrite: boolean;
 }
 
 export interface BookingServerOptions {
-  prisma: PrismaClient;
+  /** The database, property and default actor the server works for. */
+  hotel: Hotel;
   lockTimeoutMs?: number;
   bodyLimitBytes?: number;
+  /** Called for every /api/ request: returns the caller, or throws an HttpError (401/403). */
+  authenticate?: (req: IncomingMessage) => Promise<Caller | undefined>;
   /** Called once per finished request. */
   log?: (entry: RequestLogEntry) => void;
 }
 
-interface Reply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  log?: Pick<RequestLogEntry, "bookingId" | "replayed">;
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
+/** One route per path pattern, with the methods of every route list that has it. */
+function mergeRoutes(...lists: Route[][]): Route[] {
+  const byPattern = new Map<string, Route>();
+  for (const route of lists.flat()) {
+    const existing = byPattern.get(route.pattern.source);
+    if (existing) existing.methods = { ...existing.methods, ...route.methods };
+    else byPattern.set(route.pattern.source, { pattern: route.pattern, methods: { ...route.methods } });
+  }
+  return [...byPattern.values()];
 }
 
-type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<Reply>;
-type Route = { pattern: RegExp; methods: Partial<Record<string, Handler>> };
-
 export function createBookingServer(options: BookingServerOptions): Server {
-  const { prisma } = options;
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
-  const postBooking: Handler = async (req) => {
-    assertJsonContentType(req);
-    const body = parseJsonObject(await readBody(req, bodyLimit));
-    const { request, tierField } = bookingFromBody(body, req.headers["idempotency-key"]);
-    let outcome: BookingOutcome;
-    try {
-      outcome = await book(prisma, request, { lockTimeoutMs });
-    } catch (error) {
-      // The one input the core checks against the data: the tier's name.
-      throw fieldError(tierField, error, ["NOT_FOUND"]);
-    }
-    switch (outcome.outcome) {
-      case "accepted": {
-        const { booking, replayed } = outcome;
-        return {
-          // A replay answers as the first request did, marked by a header (as Stripe does).
-          status: 201,
-          body: { booking, replayed },
-          headers: { Location: `/api/bookings/${booking.id}`, ...(replayed ? { "Idempotent-Replayed": "true" } : {}) },
-          log: { bookingId: booking.id, replayed },
-        };
-      }
-      case "refused":
-        throw new HttpError(409, outcome.code, outcome.message);
-      case "busy":
-        throw new HttpError(503, outcome.code, outcome.message, { retryAfter: outcome.retryAfter });
-    }
-  };
-
-  const getOne: Handler = async (_req, _url, [id = ""]) => {
-    const booking = await getBooking(prisma, inPathId(id));
-    return { status: 200, body: { booking }, log: { bookingId: booking.id } };
-  };
-
-  const cancelOne: Handler = async (_req, _url, [id = ""]) => {
-    const result = await cancel(prisma, inPathId(id));
-    return { status: 200, body: { outcome: "cancelled", changed: result.changed, booking: result.booking }, log: { bookingId: result.booking.id } };
-  };
-
-  const getAvailability: Handler = async (_req, url) => {
-    const query = availabilityFromQuery(url.searchParams);
-    try {
-      return { status: 200, body: await availability(prisma, query) };
-    } catch (error) {
-      throw fieldError("tier", error, ["NOT_FOUND"]);
-    }
-  };
-
   const health: Handler = async () => {
     if (!server.listening) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down", { retryAfter: 1 });
-    await prisma.$queryRaw`SELECT 1`;
+    await options.hotel.prisma.$queryRaw`SELECT 1`;
     return { status: 200, body: { status: "ok", database: "ok" } };
   };
+  const routes = mergeRoutes(readRoutes, writeRoutes, [{ pattern: /^\/healthz$/, methods: { GET: health } }]);
 
-  const routes: Route[] = [
-    { pattern: /^\/api\/bookings$/, methods: { POST: postBooking } },
-    { pattern: /^\/api\/bookings\/([^/]+)$/, methods: { GET: getOne, DELETE: cancelOne } },
-    { pattern: /^\/api\/availability$/, methods: { GET: getAvailability } },
-    { pattern: /^\/healthz$/, methods: { GET: health } },
-  ];
-
-  async function dispatch(req: IncomingMessage): Promise<Reply> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+  function findHandler(req: IncomingMessage, url: URL): { handler: Handler; params: string[] } {
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
@@ -131,18 +81,44 @@ export function createBookingServer(options: BookingServerOptions): Server {
           headers: { Allow: allowed.join(", ") },
         });
       }
-      return handler(req, url, match.slice(1).map(decodePathPart));
+      return { handler, params: match.slice(1).map(decodePathPart) };
     }
     throw new HttpError(404, "NOT_FOUND", `No such endpoint: ${url.pathname.slice(0, 200)}`);
   }
 
+  async function dispatch(req: IncomingMessage, who: { actor?: string }): Promise<Reply> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    let hotel = options.hotel;
+    if (url.pathname.startsWith("/api/") && options.authenticate) {
+      const caller = await options.authenticate(req);
+      if (caller) {
+        if (!caller.canWrite && !READ_METHODS.has(req.method ?? "GET")) {
+          throw new HttpError(403, "FORBIDDEN", `Token "${caller.actor}" is read-only: it cannot ${req.method} ${url.pathname.slice(0, 100)}`);
+        }
+        hotel = { ...hotel, actor: caller.actor };
+        who.actor = caller.actor;
+      }
+    }
+    const { handler, params } = findHandler(req, url);
+    const ctx: RequestContext = {
+      hotel,
+      lockTimeoutMs,
+      async json() {
+        assertJsonContentType(req);
+        return parseJsonObject(await readBody(req, bodyLimit));
+      },
+    };
+    return handler(req, url, params, ctx);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, refused?: HttpError): Promise<void> {
     const started = performance.now();
+    const who: { actor?: string } = {};
     let reply: Reply;
     let failure: HttpError | undefined;
     try {
       if (refused) throw refused;
-      reply = await dispatch(req);
+      reply = await dispatch(req, who);
     } catch (error) {
       failure = toHttpError(error);
       reply = { status: failure.status, body: failure.body(), headers: failure.headers() };
@@ -156,6 +132,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(failure ? { code: failure.code } : {}),
       ...(failure && failure.status >= 500 ? { detail: failure.options.detail ?? `${failure.code} ${failure.message}` } : {}),
+      ...(who.actor === undefined ? {} : { actor: who.actor }),
       ...reply.log,
     });
   }
@@ -199,15 +176,6 @@ function decodePathPart(part: string | undefined): string {
     return decodeURIComponent(part ?? "");
   } catch {
     return part ?? "";
-  }
-}
-
-/** A malformed booking id in the path names no resource: 404, like any unknown path. */
-function inPathId(id: string): number {
-  try {
-    return parseBookingId(id);
-  } catch {
-    throw new HttpError(404, "NOT_FOUND", `No booking with id "${id.slice(0, 40)}": ids are positive whole numbers`);
   }
 }
 

@@ -1,8 +1,12 @@
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import type { BookingRequest } from "../core/booking.js";
-import { addDays, formatDate, MAX_NIGHTS, parseCount, parseDate, printable, today } from "../core/dates.js";
+import { addDays, formatDate, MAX_NIGHTS, parseDate, today } from "../core/dates.js";
+import { printable } from "../core/text.js";
+import { parseCount } from "../core/validate.js";
 import { HotelError, invalidInput } from "../core/errors.js";
 import * as validate from "../core/validate.js";
+import { DEFAULT_PROPERTY, type Hotel } from "../core/hotel.js";
+import type { Database } from "../db/database.js";
 import { below, streamFor } from "./random.js";
 
 /**
@@ -186,3 +190,6 @@ export function requestAt(config: Pick<StressConfig, "scenario" | "tiers" | "che
     checkOut: formatDate(addDays(first, start + nights)),
   };
 }
+
+/** The core's context for a run's scratch schema: its one property, acted on by "stress". */
+export const stressHotel = (db: Database): Hotel => ({ prisma: db.prisma, schema: db.schema, property: DEFAULT_PROPERTY, actor: "stress" });

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import { book } from "../core/book.js";
 import type { BookingOutcome, BookingRequest } from "../core/booking.js";
 import { toHotelError } from "../core/sqlstate.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Hotel } from "../core/hotel.js";
 import { requestAt, type StressConfig, type StressStrategy } from "./config.js";
 import { OUTCOME, outcomeCode, type RequestResult } from "./results.js";
 import { bookSeedDesign } from "./seed-strategy.js";
@@ -18,15 +18,15 @@ import { clock } from "./stats.js";
 export type Booker = (request: BookingRequest) => Promise<BookingOutcome>;
 
 /** The booking function a strategy stands for; `locked` is what `hotel book` runs. */
-export function bookerFor(strategy: StressStrategy, prisma: PrismaClient, config: Pick<StressConfig, "lockTimeoutMs" | "tiers">): Booker {
+export function bookerFor(strategy: StressStrategy, hotel: Hotel, config: Pick<StressConfig, "lockTimeoutMs" | "tiers">): Booker {
   switch (strategy) {
     case "locked":
-      return (request) => book(prisma, request, { strategy: "function", lockTimeoutMs: config.lockTimeoutMs });
+      return (request) => book(hotel, request, { strategy: "locked", lockTimeoutMs: config.lockTimeoutMs });
     case "interactive":
-      return (request) => book(prisma, request, { strategy: "interactive", lockTimeoutMs: config.lockTimeoutMs });
+      return (request) => book(hotel, request, { strategy: "interactive", lockTimeoutMs: config.lockTimeoutMs });
     case "seed": {
       const capacities = new Map(config.tiers.map((tier) => [tier.name, tier.capacity]));
-      return (request) => bookSeedDesign(prisma, request, { capacity: capacities.get(request.tier) ?? 0 });
+      return (request) => bookSeedDesign(hotel, request, { capacity: capacities.get(request.tier) ?? 0 });
     }
   }
 }
@@ -84,6 +84,6 @@ export async function fireRequests(options: FireOptions): Promise<void> {
 }
 
 /** Opens `connections` pool connections and loads Prisma's query engine before the clock starts. */
-export async function warmUp(prisma: PrismaClient, connections: number): Promise<void> {
+export async function warmUp(prisma: Hotel["prisma"], connections: number): Promise<void> {
   await Promise.all(Array.from({ length: connections }, () => prisma.$queryRaw`SELECT 1`));
 }

@@ -1,6 +1,6 @@
 import { HotelError } from "../core/errors.js";
 import { openDatabase, type Database } from "../db/database.js";
-import { requestAt, type StressConfig } from "./config.js";
+import { requestAt, stressHotel, type StressConfig } from "./config.js";
 import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
 import { audit, type AuditRefusal } from "./oracle.js";
 import { buildReport, type StressReport } from "./report.js";
@@ -96,7 +96,7 @@ export async function runStress(config: StressConfig, env: StressEnvironment): P
       await workers.finished;
     } else {
       db = await openDatabase({ databaseUrl: scratch.databaseUrl, schema, poolSize: concurrency });
-      const booker = bookerFor(config.strategy, db.prisma, config);
+      const booker = bookerFor(config.strategy, stressHotel(db), config);
       await warmUp(db.prisma, concurrency);
       env.onPhase?.("running");
       await fireRequests({

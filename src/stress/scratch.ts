@@ -108,8 +108,8 @@ export async function createInventory(scratch: ScratchSchema, tiers: readonly Ti
     for (const tier of tiers) {
       const numbers = Array.from({ length: tier.capacity }, (_, j) => suiteNumber(tier, j));
       await client.query(
-        `WITH t AS (INSERT INTO tiers (name) VALUES ($1) RETURNING id)
-         INSERT INTO suites (number, tier_id) SELECT number, t.id FROM t, unnest($2::text[]) AS number`,
+        `WITH t AS (INSERT INTO tiers (property_id, name) SELECT id, $1 FROM properties WHERE name = 'main' RETURNING property_id, id)
+         INSERT INTO suites (property_id, number, tier_id) SELECT t.property_id, number, t.id FROM t, unnest($2::text[]) AS number`,
         [tier.name, numbers],
       );
     }

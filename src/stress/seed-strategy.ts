@@ -1,7 +1,7 @@
 import { MESSAGES, type BookingOutcome, type BookingRequest } from "../core/booking.js";
 import { SQLSTATE, isTimeout, sqlStateOf, toHotelError } from "../core/sqlstate.js";
-import { BOOKING_INCLUDE, bookingView, dateValue } from "../core/views.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Hotel } from "../core/hotel.js";
+import { dateValue } from "../core/views.js";
 
 /**
  * The seed's booking transaction (shared/seed item 1), reproduced faithfully
@@ -30,12 +30,12 @@ export interface SeedStrategyOptions {
   capacity: number;
 }
 
-export async function bookSeedDesign(prisma: PrismaClient, request: BookingRequest, options: SeedStrategyOptions): Promise<BookingOutcome> {
+export async function bookSeedDesign(hotel: Hotel, request: BookingRequest, options: SeedStrategyOptions): Promise<BookingOutcome> {
   const checkInDate = dateValue(request.checkIn);
   const checkOutDate = dateValue(request.checkOut);
   let lockWaitMs = 0;
   try {
-    const created = await prisma.$transaction(
+    const created = await hotel.prisma.$transaction(
       async (tx) => {
         const started = performance.now();
         await tx.$executeRaw`
@@ -56,18 +56,27 @@ export async function bookSeedDesign(prisma: PrismaClient, request: BookingReque
         if (!availableSuite) throw new CapacityExceeded("CAPACITY_EXCEEDED");
         return tx.booking.create({
           data: {
+            propertyId: availableSuite.propertyId,
             suiteId: availableSuite.id,
             tierId: availableSuite.tierId,
             guestName: request.guestName,
             checkIn: checkInDate,
             checkOut: checkOutDate,
           },
-          include: BOOKING_INCLUDE,
+          include: { suite: { select: { number: true } } },
         });
       },
       { isolationLevel: "Serializable", timeout: SEED_TRANSACTION_TIMEOUT_MS },
     );
-    return { outcome: "accepted", status: 201, booking: bookingView(created), replayed: false, lockWaitMs, attempts: 1 };
+    return { outcome: "accepted", status: 201, booking: {
+        id: created.id,
+        suite: created.suite.number,
+        tier: request.tier,
+        guest: created.guestName,
+        checkIn: request.checkIn,
+        checkOut: request.checkOut,
+        status: "confirmed",
+      }, replayed: false, lockWaitMs, attempts: 1 };
   } catch (error) {
     if (error instanceof CapacityExceeded) {
       const message = `No ${request.tier} suite is free for every night from ${request.checkIn} to ${request.checkOut}`;

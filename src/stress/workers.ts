@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { type ErrorCode, HotelError, invalidInput } from "../core/errors.js";
 import { openDatabase } from "../db/database.js";
 import { redactSecrets } from "../db/url.js";
-import { SCENARIOS, STRATEGIES, type StressConfig } from "./config.js";
+import { SCENARIOS, STRATEGIES, stressHotel, type StressConfig } from "./config.js";
 import { attempt, bookerFor, fireRequests, warmUp } from "./load.js";
 import type { OutcomeCode, RequestResult } from "./results.js";
 import { isScratchName } from "./scratch.js";
@@ -226,7 +226,7 @@ export async function runWorker(plan: WorkerPlan, io: WorkerIo): Promise<number>
   const db = await openDatabase({ databaseUrl: io.databaseUrl, schema: plan.schema, poolSize: plan.concurrency });
   const unregister = io.registerCleanup?.(() => db.close());
   try {
-    const booker = bookerFor(plan.config.strategy, db.prisma, plan.config);
+    const booker = bookerFor(plan.config.strategy, stressHotel(db), plan.config);
     await warmUp(db.prisma, plan.concurrency);
     io.write(JSON.stringify({ ready: true }));
     await io.go;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+import type { Hotel } from "../../src/core/hotel.js";
 import { openDatabase, type Database } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
 import { withDatabase } from "../../src/db/url.js";
@@ -67,9 +68,9 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 /** Tier with `count` suites numbered <prefix>001.. (returns the suite numbers). */
 export async function createTier(db: TestDatabase, tier: string, count: number, prefix = tier.slice(0, 1).toUpperCase()): Promise<string[]> {
   const rows = await db.query<{ number: string }>(
-    `WITH t AS (INSERT INTO tiers (name) VALUES ($1) RETURNING id)
-     INSERT INTO suites (number, tier_id)
-     SELECT $2 || lpad(g::text, 3, '0'), t.id FROM t, generate_series(1, $3::int) g
+    `WITH t AS (INSERT INTO tiers (property_id, name) VALUES (1, $1) RETURNING id)
+     INSERT INTO suites (property_id, number, tier_id)
+     SELECT 1, $2 || lpad(g::text, 3, '0'), t.id FROM t, generate_series(1, $3::int) g
      RETURNING number`,
     [tier, prefix, count],
   );
@@ -99,3 +100,6 @@ export function urlWithSecret(raw: string, madeUp = "pw-s3cret-never-printed"): 
   if (url.password === "") url.password = madeUp;
   return { url: url.toString(), secret: decodeURIComponent(url.password) };
 }
+
+/** The core's context on a test database: the default property, acted on by "test". */
+export const hotelOf = (db: Database, actor = "test"): Hotel => ({ prisma: db.prisma, schema: db.schema, property: "main", actor });

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { ChalkInstance } from "chalk";
-import { availability, resolveRange, type Availability } from "../../core/availability.js";
-import { printable } from "../../core/dates.js";
+import { availability, type Availability } from "../../core/availability.js";
+import { resolveRange } from "../../core/dates.js";
+import { printable } from "../../core/text.js";
 import { createContext } from "../context.js";
 
 interface Flags {
@@ -15,7 +16,7 @@ export async function run(flags: Flags, command: Command): Promise<number> {
   const ctx = createContext(command);
   resolveRange(flags);
   const db = await ctx.database({ poolSize: 2 });
-  const result = await availability(db.prisma, flags);
+  const result = await availability(ctx.hotel(db), flags);
   ctx.out.result(result, () => grid(result, ctx.out.color));
   return 0;
 }

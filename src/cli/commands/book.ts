@@ -24,7 +24,7 @@ export async function run(flags: BookFlags, command: Command): Promise<number> {
   const lockTimeoutMs = ctx.lockTimeoutMs();
   const db = await ctx.database({ poolSize: 1 });
   const result = await book(
-    db.prisma,
+    ctx.hotel(db),
     { tier: flags.tier, guestName: flags.guest, checkIn: stay.checkIn, checkOut: stay.checkOut, idempotencyKey: flags.idempotencyKey },
     {
       lockTimeoutMs,

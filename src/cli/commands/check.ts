@@ -1,12 +1,21 @@
 import type { Command } from "commander";
-import { audit, describeProblem } from "../../core/audit.js";
-import { printable } from "../../core/dates.js";
+import { checkIntegrity, describeProblem } from "../../core/audit.js";
+import { printable } from "../../core/text.js";
+import { withClient } from "../../db/database.js";
+import { migrationStatus } from "../../db/migrate.js";
 import { createContext } from "../context.js";
 
 export async function run(_flags: unknown, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const report = await audit(db.prisma);
+  const report = await checkIntegrity(ctx.hotel(db));
+  // Migrations are append-only: one edited after it was applied means the
+  // schema may not be what its files say.
+  const migrations = await withClient(db, (client) => migrationStatus(client));
+  for (const migration of migrations.filter((m) => m.state === "modified")) {
+    report.problems.push({ kind: "modified-migration", migration: migration.name });
+    report.ok = false;
+  }
   const { bookings, suites, tiers } = report.checked;
   const summary = `${bookings} booking(s), ${suites} suite(s), ${tiers} tier(s) in ${db.server}`;
   if (report.ok) {

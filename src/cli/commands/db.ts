@@ -33,7 +33,7 @@ export async function status(_flags: unknown, command: Command): Promise<number>
 export async function seed(_flags: unknown, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const result = await seedDemo(db.prisma);
+  const result = await seedDemo(ctx.hotel(db));
   ctx.out.result(result, () =>
     result.suitesCreated === 0
       ? "Demo inventory already present: standard 10, deluxe 5, presidential 2."

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import { HotelError } from "../../core/errors.js";
-import { parseCount } from "../../core/dates.js";
+import { parseCount } from "../../core/validate.js";
 import { redactSecrets } from "../../db/url.js";
 import { createBookingServer, type RequestLogEntry } from "../../http/server.js";
 import { stopAccepting, type Shutdown } from "../../http/shutdown.js";
@@ -92,7 +92,7 @@ async function serveUntilStopped(
   stop: StopControl,
 ): Promise<number> {
   const { lockTimeoutMs } = options;
-  const server = createBookingServer({ prisma: db.prisma, lockTimeoutMs, log: requestLogger(ctx) });
+  const server = createBookingServer({ hotel: ctx.hotel(db), lockTimeoutMs, log: requestLogger(ctx) });
   let inFlight = 0;
   server.on("request", (_req, res) => {
     inFlight++;

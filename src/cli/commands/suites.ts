@@ -6,7 +6,7 @@ import { table } from "../table.js";
 export async function list(flags: { tier?: string }, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const suites = await listSuites(db.prisma, flags.tier);
+  const suites = await listSuites(ctx.hotel(db), flags.tier);
   ctx.out.result({ suites }, () =>
     suites.length === 0
       ? "No suites yet: run `hotel db seed` or `hotel suites add`."
@@ -18,7 +18,7 @@ export async function list(flags: { tier?: string }, command: Command): Promise<
 export async function add(numbers: string[], flags: { tier: string }, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const result = await addSuites(db.prisma, flags.tier, numbers);
+  const result = await addSuites(ctx.hotel(db), flags.tier, numbers);
   ctx.out.result(result, () =>
     `${result.tierCreated ? `Created tier ${flags.tier}. ` : ""}Added ${result.added.map((s) => s.number).join(", ")} to ${flags.tier}.`,
   );
@@ -28,7 +28,7 @@ export async function add(numbers: string[], flags: { tier: string }, command: C
 export async function disable(number: string, flags: { force?: boolean }, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const result = await disableSuite(db.prisma, number, { force: flags.force });
+  const result = await disableSuite(ctx.hotel(db), number, { force: flags.force });
   ctx.out.result(result, () => {
     const kept = result.futureBookings.length;
     return `Disabled suite ${result.suite.number}.${kept > 0 ? ` ${kept} future booking(s) stay on it: check them with \`hotel check\`.` : ""}`;
@@ -39,7 +39,7 @@ export async function disable(number: string, flags: { force?: boolean }, comman
 export async function enable(number: string, _flags: unknown, command: Command): Promise<number> {
   const ctx = createContext(command);
   const db = await ctx.database({ poolSize: 1 });
-  const suite = await enableSuite(db.prisma, number);
+  const suite = await enableSuite(ctx.hotel(db), number);
   ctx.out.result({ suite }, () => `Enabled suite ${suite.number} (${suite.tier}).`);
   return 0;
 }

@@ -1,0 +1,764 @@
+-- The booking operations: book, hold, change, move, and the status changes
+-- (confirm, checkin, checkout, noshow, cancel), each one plpgsql function,
+-- so each operation is one round trip and one transaction.
+--
+-- One lock protocol for all of them (docs/design.md, "The lock protocol"):
+--   1. READ COMMITTED: every statement sees what committed before it, so
+--      once the locks are granted the next query sees every winner.
+--   2. SET LOCAL lock_timeout: no wait is unbounded (55P03 -> busy, 503).
+--   3. pg_advisory_xact_lock(tier lock_key, epoch day) for every (tier,
+--      night) the operation reads or writes (old and new stay, both tiers of
+--      a move, and the nights of lapsed holds it may expire), one statement
+--      per lock, in ascending (key, day) order: two operations that share
+--      nights ask for them in the same order and cannot deadlock.
+--   4. Only then read, decide and write. A row an operation changes is
+--      locked after its nights (nights first, rows second, everywhere).
+--   5. Every condition that decides a suite is free is evaluated on the row
+--      that is locked (FOR SHARE), so a concurrent `suites disable` that
+--      commits while we wait is seen (EvalPlanQual re-checks only the
+--      locked row's own conditions).
+-- Lapsed holds are turned into `expired` under the locks, by the database's
+-- clock, when an operation needs their nights.
+--
+-- Every function returns rows of "hotel_result"; "outcome" is one of:
+--   accepted, replayed, changed, unchanged, refused, invalid, invalid_state,
+--   hold_expired, idempotency_mismatch, not_found, unknown_property,
+--   unknown_tier, unknown_suite.
+
+DROP FUNCTION "hotel_book"(TEXT, TEXT, DATE, DATE, TEXT, INTEGER);
+
+CREATE TYPE "hotel_result" AS (
+    "outcome" TEXT,
+    "message" TEXT,
+    "id" INTEGER,
+    "suite" TEXT,
+    "tier" TEXT,
+    "guest_name" TEXT,
+    "check_in" DATE,
+    "check_out" DATE,
+    "status" TEXT,
+    "expires_at" TIMESTAMPTZ,
+    "previous_suite" TEXT,
+    "previous_tier" TEXT,
+    "previous_check_in" DATE,
+    "previous_check_out" DATE,
+    "lock_wait_ms" DOUBLE PRECISION
+);
+
+-- ---------------------------------------------------------------- helpers
+
+CREATE FUNCTION "hotel_require_read_committed"() RETURNS VOID
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'hotel operations need READ COMMITTED, the transaction is %', current_setting('transaction_isolation')
+            USING ERRCODE = '25001';
+    END IF;
+END;
+$$;
+
+-- A result row that carries only an outcome and a message.
+CREATE FUNCTION "hotel_outcome"(p_outcome TEXT, p_message TEXT, p_lock_wait_ms DOUBLE PRECISION DEFAULT 0)
+RETURNS "hotel_result" LANGUAGE sql IMMUTABLE AS $$
+    SELECT ROW(p_outcome, p_message, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, p_lock_wait_ms)::"hotel_result"
+$$;
+
+-- The booking as every client sees it (`--json`, HTTP, events).
+CREATE FUNCTION "hotel_booking_doc"(b "bookings", p_suite TEXT, p_tier TEXT) RETURNS JSONB
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+        'id', b."id", 'suite', p_suite, 'tier', p_tier, 'guest', b."guest_name",
+        'checkIn', to_char(b."check_in", 'YYYY-MM-DD'), 'checkOut', to_char(b."check_out", 'YYYY-MM-DD'),
+        'status', b."status",
+        'expiresAt', to_char(b."expires_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+$$;
+
+-- Locks each (key, night) of the given stays once, ascending by key then
+-- day, one statement per lock (the loop makes the order certain).
+CREATE FUNCTION "hotel_lock_nights"(p_keys INTEGER[], p_check_ins DATE[], p_check_outs DATE[]) RETURNS VOID
+LANGUAGE plpgsql AS $$
+DECLARE
+    r RECORD;
+BEGIN
+    FOR r IN
+        SELECT DISTINCT s."key", d::date - DATE '1970-01-01' AS "day"
+        FROM unnest(p_keys, p_check_ins, p_check_outs) AS s("key", "check_in", "check_out"),
+             generate_series(s."check_in", s."check_out" - 1, interval '1 day') AS d
+        ORDER BY 1, 2
+    LOOP
+        PERFORM pg_advisory_xact_lock(r."key", r."day");
+    END LOOP;
+END;
+$$;
+
+-- Holds of a tier that overlap [p_check_in, p_check_out) and will have
+-- lapsed by p_horizon: expiring one frees all its nights, whose locks must
+-- then be held too, so the caller locks their stays along with its own.
+CREATE FUNCTION "hotel_lapsing_holds"(p_property_id INTEGER, p_tier_id INTEGER, p_check_in DATE, p_check_out DATE,
+                                      p_horizon TIMESTAMPTZ, p_except INTEGER DEFAULT 0,
+                                      OUT check_ins DATE[], OUT check_outs DATE[])
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT coalesce(array_agg(b."check_in"), '{}'), coalesce(array_agg(b."check_out"), '{}')
+    FROM "bookings" b
+    WHERE b."tier_id" = p_tier_id AND b."status" = 'held' AND b."expires_at" <= p_horizon
+      AND b."property_id" = p_property_id AND b."id" <> p_except
+      AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')
+$$;
+
+-- Turns the holds of a tier that lapsed by p_now and overlap the stay into
+-- `expired`, each with its event. The caller holds the night locks.
+CREATE FUNCTION "hotel_expire_holds"(p_property_id INTEGER, p_tier_id INTEGER, p_check_in DATE, p_check_out DATE, p_now TIMESTAMPTZ)
+RETURNS INTEGER
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    v_count INTEGER;
+BEGIN
+    WITH "lapsed" AS (
+        UPDATE "bookings" b SET "status" = 'expired'
+        WHERE b."tier_id" = p_tier_id AND b."status" = 'held' AND b."expires_at" <= p_now
+          AND b."property_id" = p_property_id
+          AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')
+        RETURNING b.*
+    )
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after")
+    SELECT l."property_id", 'expire', 'system', l."id",
+           hotel_booking_doc(l::"bookings", s."number", t."name") || jsonb_build_object('status', 'held'),
+           hotel_booking_doc(l::"bookings", s."number", t."name")
+    FROM "lapsed" l
+    JOIN "suites" s ON s."property_id" = l."property_id" AND s."id" = l."suite_id"
+    JOIN "tiers" t ON t."property_id" = l."property_id" AND t."id" = l."tier_id";
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END;
+$$;
+
+-- The lowest-numbered active suite of a tier (numbered above p_above, when
+-- given) that no taken booking other than p_except holds on any night of
+-- the stay, locked FOR SHARE so that a concurrent disable waits for us.
+-- `active` and `tier_id` are conditions on the locked row itself: if the
+-- row changed while we waited for its lock, they are checked again on the
+-- new version (the NOT IN list cannot change: its nights are locked).
+CREATE FUNCTION "hotel_lowest_free_suite"(p_property_id INTEGER, p_tier_id INTEGER, p_check_in DATE, p_check_out DATE,
+                                          p_above TEXT DEFAULT NULL, p_except INTEGER DEFAULT 0,
+                                          OUT suite_id INTEGER, OUT suite TEXT)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    SELECT s."id", s."number" INTO suite_id, suite
+    FROM "suites" s
+    WHERE s."property_id" = p_property_id AND s."tier_id" = p_tier_id AND s."active"
+      AND (p_above IS NULL OR s."number" > p_above)
+      AND s."id" NOT IN (
+          SELECT b."suite_id" FROM "bookings" b
+          WHERE b."tier_id" = p_tier_id
+            AND b."status" IN ('held', 'confirmed', 'checked_in', 'checked_out')
+            AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')
+            AND b."id" <> p_except)
+    ORDER BY s."number"
+    LIMIT 1
+    FOR SHARE OF s;
+END;
+$$;
+
+-- One given suite, if it is active and free for the stay (ignoring
+-- p_except), locked FOR SHARE; the same re-check rule as above.
+CREATE FUNCTION "hotel_suite_if_free"(p_property_id INTEGER, p_suite_id INTEGER, p_tier_id INTEGER, p_check_in DATE,
+                                      p_check_out DATE, p_except INTEGER, OUT suite_id INTEGER, OUT suite TEXT)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    SELECT s."id", s."number" INTO suite_id, suite
+    FROM "suites" s
+    WHERE s."property_id" = p_property_id AND s."id" = p_suite_id AND s."tier_id" = p_tier_id AND s."active"
+      AND NOT EXISTS (
+          SELECT 1 FROM "bookings" b
+          WHERE b."property_id" = p_property_id AND b."suite_id" = s."id" AND b."id" <> p_except
+            AND b."status" IN ('held', 'confirmed', 'checked_in', 'checked_out')
+            AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
+    FOR SHARE OF s;
+END;
+$$;
+
+-- A result row for a booking, with the previous stay when given.
+CREATE FUNCTION "hotel_booking_result"(p_outcome TEXT, b "bookings", p_suite TEXT, p_tier TEXT, p_lock_wait_ms DOUBLE PRECISION,
+                                       p_previous "bookings" DEFAULT NULL, p_previous_suite TEXT DEFAULT NULL,
+                                       p_previous_tier TEXT DEFAULT NULL)
+RETURNS "hotel_result" LANGUAGE sql STABLE AS $$
+    SELECT ROW(p_outcome, NULL, b."id", p_suite, p_tier, b."guest_name", b."check_in", b."check_out", b."status", b."expires_at",
+               p_previous_suite, p_previous_tier, (p_previous)."check_in", (p_previous)."check_out", p_lock_wait_ms)::"hotel_result"
+$$;
+
+-- A result row from an event: what an idempotent repeat of a change or
+-- move answers (the booking as that operation left it).
+CREATE FUNCTION "hotel_replay"(p_property_id INTEGER, p_operation TEXT, p_key TEXT, p_lock_wait_ms DOUBLE PRECISION,
+                               OUT result "hotel_result", OUT booking_id INTEGER, OUT after JSONB)
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT ROW('replayed', NULL, (e."after"->>'id')::int, e."after"->>'suite', e."after"->>'tier', e."after"->>'guest',
+               (e."after"->>'checkIn')::date, (e."after"->>'checkOut')::date, e."after"->>'status',
+               (e."after"->>'expiresAt')::timestamptz, e."before"->>'suite', e."before"->>'tier',
+               (e."before"->>'checkIn')::date, (e."before"->>'checkOut')::date, p_lock_wait_ms)::"hotel_result",
+           e."booking_id", e."after"
+    FROM "events" e
+    WHERE e."property_id" = p_property_id AND e."operation" = p_operation AND e."idempotency_key" = p_key
+$$;
+
+CREATE FUNCTION "hotel_property_id"(p_property TEXT) RETURNS INTEGER
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT p."id" FROM "properties" p WHERE p."name" = p_property
+$$;
+
+CREATE FUNCTION "hotel_stay_text"(p_check_in DATE, p_check_out DATE) RETURNS TEXT
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('from %s to %s', to_char(p_check_in, 'YYYY-MM-DD'), to_char(p_check_out, 'YYYY-MM-DD'))
+$$;
+
+-- ---------------------------------------------------------------- book, hold
+-- Books (or, with p_hold_seconds, holds until the database's clock passes
+-- now + p_hold_seconds) the lowest-numbered free active suite of a tier.
+-- A request repeated with the same idempotency key finds its booking under
+-- the locks and returns it ("replayed"; the caller compares the details).
+CREATE FUNCTION "hotel_book"(
+    p_property TEXT,
+    p_tier TEXT,
+    p_guest_name TEXT,
+    p_check_in DATE,
+    p_check_out DATE,
+    p_idempotency_key TEXT,
+    p_lock_timeout_ms INTEGER,
+    p_hold_seconds INTEGER,
+    p_actor TEXT
+)
+RETURNS SETOF "hotel_result"
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    v_property_id INTEGER;
+    v_tier_id INTEGER;
+    v_lock_key INTEGER;
+    v_holds RECORD;
+    v_started TIMESTAMPTZ;
+    v_wait DOUBLE PRECISION;
+    v_now TIMESTAMPTZ;
+    v_active INTEGER;
+    v_inactive INTEGER;
+    v_generation BIGINT;
+    v_mark TEXT;
+    v_suite_id INTEGER;
+    v_suite TEXT;
+    v_row "bookings";
+BEGIN
+    PERFORM hotel_require_read_committed();
+    IF p_check_out <= p_check_in THEN
+        RETURN NEXT hotel_outcome('invalid', format('check-out %s is not after check-in %s', p_check_out, p_check_in));
+        RETURN;
+    END IF;
+    SELECT t."property_id", t."id", t."lock_key" INTO v_property_id, v_tier_id, v_lock_key
+    FROM "tiers" t JOIN "properties" p ON p."id" = t."property_id"
+    WHERE p."name" = p_property AND t."name" = p_tier;
+    IF NOT FOUND THEN
+        RETURN NEXT hotel_outcome(CASE WHEN hotel_property_id(p_property) IS NULL THEN 'unknown_property' ELSE 'unknown_tier' END, NULL);
+        RETURN;
+    END IF;
+
+    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
+    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_tier_id, p_check_in, p_check_out,
+                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0));
+    v_started := clock_timestamp();
+    IF cardinality(v_holds.check_ins) = 0 THEN
+        -- The usual case, kept to a bare loop: the stay's nights, ascending.
+        FOR v_night IN 0 .. (p_check_out - p_check_in - 1) LOOP
+            PERFORM pg_advisory_xact_lock(v_lock_key, (p_check_in - DATE '1970-01-01') + v_night);
+        END LOOP;
+    ELSE
+        PERFORM hotel_lock_nights(array_fill(v_lock_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
+                                  p_check_in || v_holds.check_ins, p_check_out || v_holds.check_outs);
+    END IF;
+    v_now := clock_timestamp();
+    v_wait := extract(epoch FROM v_now - v_started) * 1000;
+
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT b.* INTO v_row FROM "bookings" b WHERE b."property_id" = v_property_id AND b."idempotency_key" = p_idempotency_key;
+        IF FOUND THEN
+            RETURN NEXT hotel_booking_result('replayed', v_row,
+                (SELECT s."number" FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id"),
+                (SELECT t."name" FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_row."tier_id"), v_wait);
+            RETURN;
+        END IF;
+    END IF;
+
+    PERFORM hotel_expire_holds(v_property_id, v_tier_id, p_check_in, p_check_out, v_now);
+
+    SELECT c."active", c."inactive", c."generation" INTO v_active, v_inactive, v_generation
+    FROM "tier_suite_counts" c WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id;
+
+    -- A full night refuses at once: with no inactive suite in the tier, the
+    -- exclusion constraint allows one taken booking per suite and night, so
+    -- `booked + held >= active` means every suite is taken that night.
+    IF coalesce(v_inactive, 0) = 0 AND EXISTS (
+        SELECT 1 FROM "tier_night_counts" n
+        WHERE n."property_id" = v_property_id AND n."tier_id" = v_tier_id
+          AND n."night" >= p_check_in AND n."night" < p_check_out
+          AND n."booked" + n."held" >= coalesce(v_active, 0)
+    ) THEN
+        RETURN NEXT hotel_outcome('refused', NULL, v_wait);
+        RETURN;
+    END IF;
+
+    -- Every active suite numbered up to a night's low-water mark is taken
+    -- that night, so no suite at or below the stay's highest mark can be
+    -- free. Above it the next few suites are probed one by one: on a
+    -- filling night the first is usually free. The conditions are stated on
+    -- the locked row `s`, not only in the candidate list `w`.
+    SELECT max(n."low_water") INTO v_mark
+    FROM "tier_night_counts" n
+    WHERE n."property_id" = v_property_id AND n."tier_id" = v_tier_id
+      AND n."night" >= p_check_in AND n."night" < p_check_out AND n."generation" = v_generation;
+    IF v_mark IS NOT NULL THEN
+        SELECT s."id", s."number" INTO v_suite_id, v_suite
+        FROM (SELECT c."id" FROM "suites" c
+              WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id AND c."active" AND c."number" > v_mark
+              ORDER BY c."number" LIMIT 32) w
+        JOIN "suites" s ON s."property_id" = v_property_id AND s."id" = w."id"
+        WHERE s."tier_id" = v_tier_id AND s."active" AND s."number" > v_mark
+          AND NOT EXISTS (
+            SELECT 1 FROM "bookings" b
+            WHERE b."property_id" = v_property_id AND b."suite_id" = s."id"
+              AND b."status" IN ('held', 'confirmed', 'checked_in', 'checked_out')
+              AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
+        ORDER BY s."number"
+        LIMIT 1
+        FOR SHARE OF s;
+    END IF;
+    IF v_suite_id IS NULL THEN
+        SELECT f.suite_id, f.suite INTO v_suite_id, v_suite
+        FROM hotel_lowest_free_suite(v_property_id, v_tier_id, p_check_in, p_check_out, v_mark) f;
+    END IF;
+    IF v_suite_id IS NULL THEN
+        RETURN NEXT hotel_outcome('refused', NULL, v_wait);
+        RETURN;
+    END IF;
+
+    INSERT INTO "bookings" ("property_id", "suite_id", "tier_id", "guest_name", "check_in", "check_out", "status", "expires_at", "idempotency_key")
+    VALUES (v_property_id, v_suite_id, v_tier_id, p_guest_name, p_check_in, p_check_out,
+            CASE WHEN p_hold_seconds IS NULL THEN 'confirmed' ELSE 'held' END,
+            CASE WHEN p_hold_seconds IS NULL THEN NULL ELSE v_now + make_interval(secs => p_hold_seconds) END,
+            p_idempotency_key)
+    RETURNING * INTO v_row;
+
+    -- A one-night stay took the lowest free suite of its night, so every
+    -- active suite up to it is now taken that night: raise the night's mark
+    -- (under the night's lock; whatever frees a suite-night clears it).
+    IF p_check_out = p_check_in + 1 THEN
+        UPDATE "tier_night_counts" n SET "low_water" = v_suite, "generation" = v_generation
+        WHERE n."property_id" = v_property_id AND n."tier_id" = v_tier_id AND n."night" = p_check_in
+          AND (n."low_water" IS NULL OR n."generation" <> v_generation OR n."low_water" < v_suite);
+    END IF;
+
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "after")
+    VALUES (v_property_id, CASE WHEN p_hold_seconds IS NULL THEN 'book' ELSE 'hold' END, p_actor, v_row."id",
+            hotel_booking_doc(v_row, v_suite, p_tier));
+    RETURN NEXT hotel_booking_result('accepted', v_row, v_suite, p_tier, v_wait);
+END;
+$$;
+
+-- ---------------------------------------------------------------- existing bookings
+-- Locks the nights of a booking as it was seen (its tier and stay) together
+-- with the given stays, then the booking's row. If the booking's tier or
+-- stay changed between the first look and the lock (a concurrent change or
+-- move committed), the locks may not cover it: 40001 makes the caller
+-- retry the whole operation, which then sees the new row.
+CREATE FUNCTION "hotel_lock_booking"(p_seen "bookings", p_keys INTEGER[], p_check_ins DATE[], p_check_outs DATE[],
+                                     OUT locked "bookings", OUT lock_wait_ms DOUBLE PRECISION, OUT locked_at TIMESTAMPTZ)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    v_started TIMESTAMPTZ := clock_timestamp();
+BEGIN
+    PERFORM hotel_lock_nights(
+        (SELECT t."lock_key" FROM "tiers" t WHERE t."property_id" = p_seen."property_id" AND t."id" = p_seen."tier_id") || p_keys,
+        p_seen."check_in" || p_check_ins, p_seen."check_out" || p_check_outs);
+    locked_at := clock_timestamp();
+    lock_wait_ms := extract(epoch FROM locked_at - v_started) * 1000;
+    SELECT b.* INTO locked FROM "bookings" b WHERE b."property_id" = p_seen."property_id" AND b."id" = p_seen."id" FOR UPDATE;
+    IF locked."id" IS NULL OR locked."tier_id" <> p_seen."tier_id"
+       OR locked."check_in" <> p_seen."check_in" OR locked."check_out" <> p_seen."check_out" THEN
+        RAISE EXCEPTION 'booking % changed while this operation waited for its nights', p_seen."id" USING ERRCODE = '40001';
+    END IF;
+END;
+$$;
+
+CREATE FUNCTION "hotel_status_text"(p_status TEXT) RETURNS TEXT
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(p_status, '_', '-')
+$$;
+
+-- The refusal of an operation on a booking whose state does not allow it,
+-- or NULL when the state allows it.
+CREATE FUNCTION "hotel_state_refusal"(b "bookings", p_allowed TEXT[], p_what TEXT, p_now TIMESTAMPTZ) RETURNS "hotel_result"
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN b."status" = 'expired' OR (b."status" = 'held' AND b."expires_at" <= p_now) THEN
+            hotel_outcome('hold_expired', format('Hold #%s expired at %s', b."id",
+                to_char(b."expires_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+        WHEN NOT (b."status" = ANY (p_allowed)) THEN
+            hotel_outcome('invalid_state', format('Booking #%s is %s: %s', b."id", hotel_status_text(b."status"), p_what))
+    END
+$$;
+
+-- change: extend, shorten or shift a stay. The booking keeps its suite when
+-- that suite is free for every new night (ignoring the booking itself),
+-- else takes the lowest free suite of its tier; else nothing changes.
+-- Without p_check_out or p_nights, a new check-in keeps the stay's length.
+CREATE FUNCTION "hotel_change"(
+    p_property TEXT,
+    p_id INTEGER,
+    p_check_in DATE,
+    p_check_out DATE,
+    p_nights INTEGER,
+    p_idempotency_key TEXT,
+    p_lock_timeout_ms INTEGER,
+    p_actor TEXT
+)
+RETURNS SETOF "hotel_result"
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    v_property_id INTEGER := hotel_property_id(p_property);
+    v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
+    v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can change';
+    v_seen "bookings";
+    v_row "bookings";
+    v_new "bookings";
+    v_in DATE;
+    v_out DATE;
+    v_key INTEGER;
+    v_tier TEXT;
+    v_suite TEXT;
+    v_holds RECORD;
+    v_lock RECORD;
+    v_replay RECORD;
+    v_free RECORD;
+    v_refusal "hotel_result";
+BEGIN
+    PERFORM hotel_require_read_committed();
+    IF v_property_id IS NULL THEN
+        RETURN NEXT hotel_outcome('unknown_property', NULL);
+        RETURN;
+    END IF;
+    SELECT b.* INTO v_seen FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
+    IF NOT FOUND THEN
+        RETURN NEXT hotel_outcome('not_found', NULL);
+        RETURN;
+    END IF;
+    v_in := coalesce(p_check_in, v_seen."check_in");
+    v_out := CASE WHEN p_check_out IS NOT NULL THEN p_check_out
+                  WHEN p_nights IS NOT NULL THEN v_in + p_nights
+                  ELSE v_in + (v_seen."check_out" - v_seen."check_in") END;
+    IF v_out <= v_in OR v_out - v_in > 365 OR v_out > DATE '9999-12-31' THEN
+        RETURN NEXT hotel_outcome('invalid', format('the new stay %s is not a stay of 1 to 365 nights ending by 9999-12-31', hotel_stay_text(v_in, v_out)));
+        RETURN;
+    END IF;
+    -- A final state never changes again, so it can be refused without locks.
+    IF v_seen."status" NOT IN ('held', 'confirmed', 'checked_in') THEN
+        RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
+        RETURN;
+    END IF;
+    SELECT t."lock_key", t."name" INTO v_key, v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
+
+    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
+    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_seen."tier_id", v_in, v_out,
+                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0), p_id);
+    SELECT * INTO v_lock FROM hotel_lock_booking(v_seen, array_fill(v_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
+                                                 v_in || v_holds.check_ins, v_out || v_holds.check_outs);
+    v_row := v_lock.locked;
+
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT * INTO v_replay FROM hotel_replay(v_property_id, 'change', p_idempotency_key, v_lock.lock_wait_ms);
+        IF v_replay.booking_id IS NOT NULL THEN
+            IF v_replay.booking_id <> p_id OR (v_replay.after->>'checkIn')::date <> v_in OR (v_replay.after->>'checkOut')::date <> v_out THEN
+                RETURN NEXT hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to change booking #%s to %s to %s',
+                    p_idempotency_key, v_replay.booking_id, v_replay.after->>'checkIn', v_replay.after->>'checkOut'));
+            ELSE
+                RETURN NEXT v_replay.result;
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+
+    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at);
+    IF v_refusal."outcome" IS NULL AND v_row."status" = 'checked_in' AND v_in <> v_row."check_in" THEN
+        v_refusal := hotel_outcome('invalid_state', format('The guest of booking #%s is in house since %s: only the check-out can change', p_id, v_row."check_in"));
+    END IF;
+    IF v_refusal."outcome" IS NOT NULL THEN
+        v_refusal."lock_wait_ms" := v_lock.lock_wait_ms;
+        RETURN NEXT v_refusal;
+        RETURN;
+    END IF;
+    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id";
+    IF v_in = v_row."check_in" AND v_out = v_row."check_out" THEN
+        RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+        RETURN;
+    END IF;
+
+    PERFORM hotel_expire_holds(v_property_id, v_row."tier_id", v_in, v_out, v_lock.locked_at);
+    SELECT * INTO v_free FROM hotel_suite_if_free(v_property_id, v_row."suite_id", v_row."tier_id", v_in, v_out, p_id);
+    IF v_free.suite_id IS NULL THEN
+        SELECT * INTO v_free FROM hotel_lowest_free_suite(v_property_id, v_row."tier_id", v_in, v_out, NULL, p_id);
+    END IF;
+    IF v_free.suite_id IS NULL THEN
+        RETURN NEXT hotel_outcome('refused', format('No %s suite is free for every night %s; booking #%s is unchanged',
+            v_tier, hotel_stay_text(v_in, v_out), p_id), v_lock.lock_wait_ms);
+        RETURN;
+    END IF;
+
+    UPDATE "bookings" b SET "check_in" = v_in, "check_out" = v_out, "suite_id" = v_free.suite_id
+    WHERE b."property_id" = v_property_id AND b."id" = p_id
+    RETURNING b.* INTO v_new;
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after", "idempotency_key")
+    VALUES (v_property_id, 'change', p_actor, p_id, hotel_booking_doc(v_row, v_suite, v_tier),
+            hotel_booking_doc(v_new, v_free.suite, v_tier), p_idempotency_key);
+    RETURN NEXT hotel_booking_result('changed', v_new, v_free.suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+END;
+$$;
+
+-- move: to one given suite (any tier; active and free for the whole stay)
+-- or to the lowest free suite of a tier (an upgrade or a downgrade). The
+-- locks cover the stay's nights in both tiers.
+CREATE FUNCTION "hotel_move"(
+    p_property TEXT,
+    p_id INTEGER,
+    p_suite TEXT,
+    p_tier TEXT,
+    p_idempotency_key TEXT,
+    p_lock_timeout_ms INTEGER,
+    p_actor TEXT
+)
+RETURNS SETOF "hotel_result"
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    v_property_id INTEGER := hotel_property_id(p_property);
+    v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
+    v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can move';
+    v_seen "bookings";
+    v_row "bookings";
+    v_new "bookings";
+    v_target_suite_id INTEGER;
+    v_target_tier_id INTEGER;
+    v_target_key INTEGER;
+    v_target_tier TEXT;
+    v_tier TEXT;
+    v_suite TEXT;
+    v_holds RECORD;
+    v_lock RECORD;
+    v_replay RECORD;
+    v_free RECORD;
+    v_refusal "hotel_result";
+BEGIN
+    PERFORM hotel_require_read_committed();
+    IF v_property_id IS NULL THEN
+        RETURN NEXT hotel_outcome('unknown_property', NULL);
+        RETURN;
+    END IF;
+    SELECT b.* INTO v_seen FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
+    IF NOT FOUND THEN
+        RETURN NEXT hotel_outcome('not_found', NULL);
+        RETURN;
+    END IF;
+    IF p_suite IS NOT NULL THEN
+        SELECT s."id", s."tier_id" INTO v_target_suite_id, v_target_tier_id
+        FROM "suites" s WHERE s."property_id" = v_property_id AND s."number" = p_suite;
+        IF NOT FOUND THEN
+            RETURN NEXT hotel_outcome('unknown_suite', NULL);
+            RETURN;
+        END IF;
+    ELSE
+        SELECT t."id" INTO v_target_tier_id FROM "tiers" t WHERE t."property_id" = v_property_id AND t."name" = p_tier;
+        IF NOT FOUND THEN
+            RETURN NEXT hotel_outcome('unknown_tier', NULL);
+            RETURN;
+        END IF;
+    END IF;
+    IF v_seen."status" NOT IN ('held', 'confirmed', 'checked_in') THEN
+        RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
+        RETURN;
+    END IF;
+    SELECT t."lock_key", t."name" INTO v_target_key, v_target_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_target_tier_id;
+    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
+
+    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
+    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_target_tier_id, v_seen."check_in", v_seen."check_out",
+                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0), p_id);
+    SELECT * INTO v_lock FROM hotel_lock_booking(v_seen, array_fill(v_target_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
+                                                 v_seen."check_in" || v_holds.check_ins, v_seen."check_out" || v_holds.check_outs);
+    v_row := v_lock.locked;
+
+    IF p_idempotency_key IS NOT NULL THEN
+        SELECT * INTO v_replay FROM hotel_replay(v_property_id, 'move', p_idempotency_key, v_lock.lock_wait_ms);
+        IF v_replay.booking_id IS NOT NULL THEN
+            IF v_replay.booking_id <> p_id OR (v_replay.after->>'suite') <> coalesce(p_suite, v_replay.after->>'suite')
+               OR (v_replay.after->>'tier') <> coalesce(p_tier, v_replay.after->>'tier') THEN
+                RETURN NEXT hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to move booking #%s to suite %s (%s)',
+                    p_idempotency_key, v_replay.booking_id, v_replay.after->>'suite', v_replay.after->>'tier'));
+            ELSE
+                RETURN NEXT v_replay.result;
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+
+    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at);
+    IF v_refusal."outcome" IS NOT NULL THEN
+        v_refusal."lock_wait_ms" := v_lock.lock_wait_ms;
+        RETURN NEXT v_refusal;
+        RETURN;
+    END IF;
+    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id";
+
+    PERFORM hotel_expire_holds(v_property_id, v_target_tier_id, v_row."check_in", v_row."check_out", v_lock.locked_at);
+    IF v_target_suite_id IS NOT NULL THEN
+        IF v_target_suite_id = v_row."suite_id" THEN
+            RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+            RETURN;
+        END IF;
+        SELECT * INTO v_free FROM hotel_suite_if_free(v_property_id, v_target_suite_id, v_target_tier_id,
+                                                      v_row."check_in", v_row."check_out", p_id);
+        IF v_free.suite_id IS NULL THEN
+            RETURN NEXT hotel_outcome('refused', format('Suite %s is %s %s; booking #%s is unchanged', p_suite,
+                CASE WHEN (SELECT s."active" FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_target_suite_id)
+                     THEN 'not free for every night' ELSE 'out of service' END,
+                hotel_stay_text(v_row."check_in", v_row."check_out"), p_id), v_lock.lock_wait_ms);
+            RETURN;
+        END IF;
+    ELSE
+        SELECT * INTO v_free FROM hotel_lowest_free_suite(v_property_id, v_target_tier_id, v_row."check_in", v_row."check_out", NULL, p_id);
+        IF v_free.suite_id IS NULL THEN
+            RETURN NEXT hotel_outcome('refused', format('No %s suite is free for every night %s; booking #%s is unchanged',
+                v_target_tier, hotel_stay_text(v_row."check_in", v_row."check_out"), p_id), v_lock.lock_wait_ms);
+            RETURN;
+        END IF;
+        IF v_free.suite_id = v_row."suite_id" THEN
+            RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+            RETURN;
+        END IF;
+    END IF;
+
+    UPDATE "bookings" b SET "suite_id" = v_free.suite_id, "tier_id" = v_target_tier_id
+    WHERE b."property_id" = v_property_id AND b."id" = p_id
+    RETURNING b.* INTO v_new;
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after", "idempotency_key")
+    VALUES (v_property_id, 'move', p_actor, p_id, hotel_booking_doc(v_row, v_suite, v_tier),
+            hotel_booking_doc(v_new, v_free.suite, v_target_tier), p_idempotency_key);
+    RETURN NEXT hotel_booking_result('changed', v_new, v_free.suite, v_target_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+END;
+$$;
+
+-- ---------------------------------------------------------------- status changes
+-- What an operation does to a booking in a given state: 'apply' (with the
+-- new status and check-out), 'unchanged' (done already: repeating is safe),
+-- or a refusal ('invalid_state', 'hold_expired') with its message.
+CREATE FUNCTION "hotel_transition_verdict"(p_operation TEXT, b "bookings", p_today DATE, p_now TIMESTAMPTZ,
+                                           OUT verdict TEXT, OUT refusal "hotel_result", OUT new_status TEXT, OUT new_check_out DATE)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_target CONSTANT TEXT := CASE p_operation WHEN 'confirm' THEN 'confirmed' WHEN 'checkin' THEN 'checked_in'
+        WHEN 'checkout' THEN 'checked_out' WHEN 'noshow' THEN 'no_show' WHEN 'cancel' THEN 'cancelled' END;
+BEGIN
+    new_status := v_target;
+    new_check_out := b."check_out";
+    IF b."status" = v_target OR (p_operation = 'cancel' AND b."status" = 'expired') THEN
+        verdict := 'unchanged';
+        RETURN;
+    END IF;
+    refusal := CASE p_operation
+        WHEN 'confirm' THEN hotel_state_refusal(b, ARRAY['held'], 'only a hold can be confirmed', p_now)
+        WHEN 'checkin' THEN hotel_state_refusal(b, ARRAY['confirmed'],
+            CASE WHEN b."status" = 'held' THEN 'confirm the hold before checking in' ELSE 'only a confirmed booking can check in' END, p_now)
+        WHEN 'checkout' THEN hotel_state_refusal(b, ARRAY['checked_in'], 'only a checked-in guest can check out', p_now)
+        WHEN 'noshow' THEN hotel_state_refusal(b, ARRAY['confirmed'], 'only a confirmed booking can be a no-show', p_now)
+        WHEN 'cancel' THEN CASE WHEN b."status" IN ('held', 'confirmed') THEN NULL
+            ELSE hotel_outcome('invalid_state', format('Booking #%s is %s and can no longer be cancelled', b."id", hotel_status_text(b."status"))) END
+    END;
+    IF refusal."outcome" IS NULL AND p_operation = 'checkin' AND p_today < b."check_in" THEN
+        refusal := hotel_outcome('invalid_state', format('Booking #%s checks in on %s, not before (today is %s)', b."id", b."check_in", p_today));
+    ELSIF refusal."outcome" IS NULL AND p_operation = 'checkin' AND p_today >= b."check_out" THEN
+        refusal := hotel_outcome('invalid_state', format('Booking #%s ended on %s: it can no longer check in', b."id", b."check_out"));
+    ELSIF refusal."outcome" IS NULL AND p_operation = 'noshow' AND p_today < b."check_in" THEN
+        refusal := hotel_outcome('invalid_state', format('Booking #%s starts on %s: a no-show can be recorded from then on', b."id", b."check_in"));
+    END IF;
+    IF refusal."outcome" IS NOT NULL THEN
+        verdict := refusal."outcome";
+        RETURN;
+    END IF;
+    verdict := 'apply';
+    -- An early checkout ends the stay today (at least one night); the
+    -- remaining nights are free as soon as this commits.
+    IF p_operation = 'checkout' THEN
+        new_check_out := least(b."check_out", greatest(p_today, b."check_in" + 1));
+    END IF;
+END;
+$$;
+
+-- confirm, checkin, checkout, noshow and cancel. Decided once from the row
+-- as seen (a final state never changes), and again under the locks.
+CREATE FUNCTION "hotel_transition"(
+    p_property TEXT,
+    p_id INTEGER,
+    p_operation TEXT,
+    p_today DATE,
+    p_lock_timeout_ms INTEGER,
+    p_actor TEXT
+)
+RETURNS SETOF "hotel_result"
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    v_property_id INTEGER := hotel_property_id(p_property);
+    v_row "bookings";
+    v_new "bookings";
+    v_verdict RECORD;
+    v_lock RECORD;
+    v_wait DOUBLE PRECISION := 0;
+    v_now TIMESTAMPTZ := clock_timestamp();
+    v_suite TEXT;
+    v_tier TEXT;
+BEGIN
+    PERFORM hotel_require_read_committed();
+    IF p_operation NOT IN ('confirm', 'checkin', 'checkout', 'noshow', 'cancel') THEN
+        RAISE EXCEPTION 'unknown operation %', p_operation USING ERRCODE = '22023';
+    END IF;
+    IF v_property_id IS NULL THEN
+        RETURN NEXT hotel_outcome('unknown_property', NULL);
+        RETURN;
+    END IF;
+    SELECT b.* INTO v_row FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
+    IF NOT FOUND THEN
+        RETURN NEXT hotel_outcome('not_found', NULL);
+        RETURN;
+    END IF;
+    FOR v_attempt IN 1 .. 2 LOOP
+        SELECT * INTO v_verdict FROM hotel_transition_verdict(p_operation, v_row, p_today, v_now);
+        EXIT WHEN v_verdict.verdict <> 'apply' OR v_attempt = 2;
+        PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
+        SELECT * INTO v_lock FROM hotel_lock_booking(v_row, '{}', '{}', '{}');
+        v_row := v_lock.locked;
+        v_now := v_lock.locked_at;
+        v_wait := v_lock.lock_wait_ms;
+    END LOOP;
+    IF v_verdict.verdict NOT IN ('apply', 'unchanged') THEN
+        v_verdict.refusal."lock_wait_ms" := v_wait;
+        RETURN NEXT v_verdict.refusal;
+        RETURN;
+    END IF;
+    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id";
+    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_row."tier_id";
+    IF v_verdict.verdict = 'unchanged' THEN
+        RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_wait);
+        RETURN;
+    END IF;
+
+    UPDATE "bookings" b
+       SET "status" = v_verdict.new_status,
+           "check_out" = v_verdict.new_check_out,
+           "expires_at" = CASE WHEN v_verdict.new_status = 'cancelled' THEN b."expires_at" END,
+           "cancelled_at" = CASE WHEN v_verdict.new_status = 'cancelled' THEN v_now ELSE b."cancelled_at" END
+     WHERE b."property_id" = v_property_id AND b."id" = p_id
+    RETURNING b.* INTO v_new;
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after")
+    VALUES (v_property_id, p_operation, p_actor, p_id, hotel_booking_doc(v_row, v_suite, v_tier), hotel_booking_doc(v_new, v_suite, v_tier));
+    RETURN NEXT hotel_booking_result('changed', v_new, v_suite, v_tier, v_wait, v_row, v_suite, v_tier);
+END;
+$$;

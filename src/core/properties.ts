@@ -1,0 +1,55 @@
+import { HotelError, notFound } from "./errors.js";
+import { sqlName, type Hotel } from "./hotel.js";
+import * as validate from "./validate.js";
+
+/**
+ * Properties: one hotel each. Tiers, suites, bookings, events and tokens
+ * belong to one property; every command works on `--property` (env
+ * HOTEL_PROPERTY, default `main`, which the migrations create).
+ */
+
+export interface PropertyView {
+  name: string;
+  tiers: number;
+  suites: number;
+  createdAt: string;
+}
+
+/** The property's id; NOT_FOUND naming it when there is no such property. */
+export async function propertyId(hotel: Hotel): Promise<number> {
+  const rows = await hotel.prisma.$queryRawUnsafe<{ id: number }[]>(`SELECT id FROM ${sqlName(hotel, "properties")} WHERE name = $1`, hotel.property);
+  const row = rows[0];
+  if (!row) throw notFound(`Unknown property "${hotel.property}": see \`hotel properties list\``);
+  return row.id;
+}
+
+export async function listProperties(hotel: Hotel): Promise<PropertyView[]> {
+  const rows = await hotel.prisma.$queryRawUnsafe<{ name: string; tiers: number; suites: number; created_at: Date }[]>(
+    `SELECT p.name, p.created_at,
+            (SELECT count(*)::int FROM ${sqlName(hotel, "tiers")} t WHERE t.property_id = p.id) AS tiers,
+            (SELECT count(*)::int FROM ${sqlName(hotel, "suites")} s WHERE s.property_id = p.id) AS suites
+       FROM ${sqlName(hotel, "properties")} p ORDER BY p.name`,
+  );
+  return rows.map((row) => ({ name: row.name, tiers: row.tiers, suites: row.suites, createdAt: row.created_at.toISOString() }));
+}
+
+export async function addProperty(hotel: Hotel, rawName: string): Promise<PropertyView> {
+  const name = validate.propertyName(rawName);
+  const rows = await hotel.prisma.$queryRawUnsafe<{ created_at: Date }[]>(
+    `INSERT INTO ${sqlName(hotel, "properties")} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING created_at`,
+    name,
+  );
+  const row = rows[0];
+  if (!row) throw new HotelError("INVALID_INPUT", `Property "${name}" already exists`);
+  return { name, tiers: 0, suites: 0, createdAt: row.created_at.toISOString() };
+}
+
+/** NOT_FOUND naming the tier when the property has no tier of that name. */
+export async function requireTier(hotel: Hotel, tier: string): Promise<void> {
+  const rows = await hotel.prisma.$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM ${sqlName(hotel, "tiers")} t JOIN ${sqlName(hotel, "properties")} p ON p.id = t.property_id WHERE p.name = $1 AND t.name = $2`,
+    hotel.property,
+    tier,
+  );
+  if (rows.length === 0) throw notFound(`Unknown tier "${tier}": see \`hotel suites list\` for the tiers`);
+}
