@@ -14,10 +14,10 @@ export async function run(): Promise<void> {
   const argv = process.argv.slice(2);
   if (!argv.some((arg) => LONG_RUNNING.has(arg))) v8.setFlagsFromString("--liftoff-only");
   const { main } = await import("./cli/main.js");
-  const { interrupted } = await import("./cli/lifecycle.js");
-  const code = await main(argv);
-  // The signal handler owns the exit once it has begun cleaning up.
-  if (interrupted()) return;
+  const { processIO } = await import("./cli/io.js");
+  // main() resolves once the command ended or an interruption was cleaned up
+  // and reported; whatever work was abandoned dies with the process here.
+  const code = await main(argv, processIO());
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   process.exit(code);
 }

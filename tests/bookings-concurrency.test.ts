@@ -1,6 +1,5 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
 import type { BookingOutcome, BookingRequest } from "../src/core/booking.js";
@@ -8,8 +7,11 @@ import type { Database } from "../src/db/database.js";
 import { createBookingServer } from "../src/http/server.js";
 import { audit } from "../src/stress/oracle.js";
 import { resolveStressConfig, runStress } from "../src/stress/index.js";
+import { requestAt } from "../src/stress/config.js";
 import { bookSeedDesign } from "../src/stress/seed-strategy.js";
-import { bookedPerNight, createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { bookedPerNight, createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
+import { holdNightLock as holdLockOf } from "./support/locks.js";
+import { testSeed } from "./support/random.js";
 
 // The seed's five concurrency tests, against a real PostgreSQL and the real
 // booking core (no mocks), each asserting on the rows the database holds.
@@ -55,21 +57,7 @@ async function auditTier(tier: string): Promise<ReturnType<typeof audit>> {
 }
 
 /** Holds the advisory lock of (tier, night) in an open transaction, as a slow booking would. */
-async function holdNightLock(tier: string, night: string): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: testDb.url });
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query(
-    `SELECT pg_advisory_xact_lock(t.lock_key, ($2::date - DATE '1970-01-01')) FROM tiers t WHERE t.name = $1`,
-    [tier, night],
-  );
-  return {
-    async release() {
-      await client.query("ROLLBACK");
-      await client.end();
-    },
-  };
-}
+const holdNightLock = (tier: string, night: string) => holdLockOf(testDb, tier, night);
 
 describe("booking concurrency (the seed's tests, on the real core)", () => {
   it("prevents overbooking when 20 concurrent requests target same suite/dates", async () => {
@@ -191,21 +179,21 @@ describe("stress runs in a scratch schema (in-process)", () => {
   });
 
   it("keep leaves the scratch schema holding exactly the accepted bookings", async () => {
-    const report = await runStress(resolveStressConfig({ n: 30, scenario: "mixed-tiers", concurrency: 10, capacity: 3, keep: true, strategy: "interactive" }), {
-      baseUrl: testDb.url,
-    });
+    const config = resolveStressConfig({ n: 30, scenario: "mixed-tiers", concurrency: 10, capacity: 3, keep: true, strategy: "interactive", seed: testSeed() });
+    // Each tier books min(capacity, the requests the seed sent it).
+    const requested = new Map<string, number>();
+    for (let i = 0; i < config.n; i++) requested.set(requestAt(config, i).tier, (requested.get(requestAt(config, i).tier) ?? 0) + 1);
+    const expected = ["deluxe", "presidential", "standard"].map((name) => ({ name, booked: Math.min(3, requested.get(name) ?? 0) }));
+    const accepted = expected.reduce((sum, tier) => sum + tier.booked, 0);
+    const report = await runStress(config, { baseUrl: testDb.url });
     const schema = report.scratch.schema;
     try {
-      expect(report).toMatchObject({ accepted: 9, refused: 21, invariants: { ok: true }, scratch: { kept: true } });
+      expect(report).toMatchObject({ accepted, refused: 30 - accepted, invariants: { ok: true }, scratch: { kept: true } });
       expect(await scratchSchemas()).toEqual([schema]);
       const perTier = await testDb.query(
         `SELECT t.name, count(b.id)::int AS booked FROM "${schema}".tiers t LEFT JOIN "${schema}".bookings b ON b.tier_id = t.id GROUP BY t.name ORDER BY t.name`,
       );
-      expect(perTier).toEqual([
-        { name: "deluxe", booked: 3 },
-        { name: "presidential", booked: 3 },
-        { name: "standard", booked: 3 },
-      ]);
+      expect(perTier).toEqual(expected);
     } finally {
       await testDb.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -38,15 +38,15 @@ describe("embedded default", () => {
   });
 
   it("an invocation killed with SIGKILL does not keep the next one from working, and the last one stops the server", async () => {
-    // A long run, so it is certainly mid-flight when killed.
+    // A long run, killed once it holds its lease on the running server (run/users/<pid>-<n>).
     const victim = spawnCli(["stress", "--n", "200000", "--concurrency", "4", "--json"], { env });
-    await waitFor(async () => embeddedServerRunning(home), 20_000, "the embedded server to start");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const leased = (): boolean => readdirSync(path.join(home, "run", "users")).some((name) => name.startsWith(`${victim.child.pid}-`));
+    await waitFor(async () => embeddedServerRunning(home) && leased(), 20_000, "the run to hold its lease on the embedded server");
     victim.child.kill("SIGKILL");
     await victim.done;
     const next = await hotel("availability", "--from", "2031-01-01", "--nights", "1", "--tier", "standard", "--json");
     expect(next.code, next.stderr).toBe(0);
-    expect(JSON.parse(next.stdout).tiers[0].nights[0]).toEqual({ date: "2031-01-01", booked: 6, free: 4 });
+    expect(JSON.parse(next.stdout).tiers[0].nights[0]).toEqual({ date: "2031-01-01", booked: 6, held: 0, free: 4 });
     expect(embeddedServerRunning(home)).toBe(false);
   });
 });

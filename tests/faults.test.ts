@@ -1,52 +1,41 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
-import type { Hotel } from "../src/core/hotel.js";
 import type { Database } from "../src/db/database.js";
-import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
-import { createTestDatabase, createTier, hotelOf, type TestDatabase, urlWithSecret } from "./support/db.js";
+import { runCli, spawnCli, waitFor } from "./support/cli.js";
+import { createTestDatabase, createTier, type TestDatabase, urlWithSecret, hotelOf } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
+import { advisoryLockWaiters, holdNightLock as holdLockOf, untilNoneRunning } from "./support/locks.js";
+import { testSeed } from "./support/random.js";
 
 let db: TestDatabase;
 let app: Database;
-let appHotel: Hotel;
-const hotel = (...args: string[]) => runCli(["--database-url", db.url, ...args]);
+// The commands' logic runs in-process; what needs processes (many at once, signals) spawns the built CLI.
+const hotel = (...args: string[]) => runInProcess(["--database-url", db.url, ...args]);
+const spawned = (...args: string[]) => runCli(["--database-url", db.url, ...args]);
 const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await db.query<{ n: number }>(sql, params))[0]?.n);
 const bookingsOf = (tier: string) => count(`SELECT count(*)::int AS n FROM bookings b JOIN tiers t ON t.id = b.tier_id WHERE t.name = $1`, [tier]);
 
-/** Holds the advisory lock of (tier, night) in an open transaction until released. */
-async function holdNightLock(tier: string, night: string): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query(`SELECT pg_advisory_xact_lock(t.lock_key, $2::date - DATE '1970-01-01') FROM tiers t WHERE t.name = $1`, [tier, night]);
-  return {
-    async release() {
-      await client.query("COMMIT");
-      await client.end();
-    },
-  };
-}
-
-const advisoryWaiters = () => count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND wait_event = 'advisory'`, [db.name]);
+const holdNightLock = (tier: string, night: string) => holdLockOf(db, tier, night);
+const advisoryWaiters = () => advisoryLockWaiters(db);
 
 beforeAll(async () => {
   db = await createTestDatabase();
   app = await db.open({ poolSize: 12 });
-  appHotel = hotelOf(app);
 });
 afterAll(async () => db?.drop());
 
 describe("database unreachable or misconfigured", () => {
   it("exits 69 within seconds naming host and port, never the password", async () => {
     const started = Date.now();
-    const result = await runCli(["--database-url", "postgresql://hotel:s3cret-pw@127.0.0.1:1/hotel", "availability", "--json"]);
+    const result = await runInProcess(["--database-url", "postgresql://hotel:s3cret-pw@127.0.0.1:1/hotel", "availability", "--json"]);
     expect(result.code).toBe(69);
     expect(Date.now() - started).toBeLessThan(10_000);
     const document = JSON.parse(result.stdout);
     expect(document.error.code).toBe("DB_UNAVAILABLE");
     expect(document.error.message).toContain("127.0.0.1:1");
     expect(result.stdout + result.stderr).not.toContain("s3cret-pw");
-    const human = await runCli(["availability", "--verbose"], { env: cleanEnv({ DATABASE_URL: "postgresql://hotel:s3cret-pw@127.0.0.1:1/hotel" }) });
+    const human = await runInProcess(["availability", "--verbose"], { env: { DATABASE_URL: "postgresql://hotel:s3cret-pw@127.0.0.1:1/hotel" } });
     expect(human.code).toBe(69);
     expect(human.stderr).toMatch(/unreachable at 127\.0\.0\.1:1/);
     expect(human.stderr).not.toContain("s3cret-pw");
@@ -57,7 +46,7 @@ describe("database unreachable or misconfigured", () => {
     ["another scheme", "mysql://hotel:s3cret-pw@localhost/hotel"],
     ["no scheme at all", "hotel:s3cret-pw@localhost"],
   ])("exits 78 for a malformed URL (%s) without printing the password", async (_label, url) => {
-    const result = await runCli(["--database-url", url, "bookings", "--json"]);
+    const result = await runInProcess(["--database-url", url, "bookings", "--json"]);
     expect(result.code).toBe(78);
     expect(JSON.parse(result.stdout).error.code).toBe("CONFIG");
     expect(result.stdout + result.stderr).not.toContain("s3cret-pw");
@@ -77,8 +66,8 @@ describe("lock waits and timeouts", () => {
       expect(result.code).toBe(75);
       expect(JSON.parse(result.stdout)).toMatchObject({ outcome: "busy", status: 503, retryAfter: 1, error: { code: "BUSY" } });
       expect(Date.now() - started).toBeLessThan(5_000);
-      const viaEnv = await runCli(["--database-url", db.url, "book", "--tier", "locked", "--check-in", "2031-01-10", "--nights", "1", "--guest", "Env"], {
-        env: cleanEnv({ HOTEL_LOCK_TIMEOUT_MS: "300" }),
+      const viaEnv = await runInProcess(["--database-url", db.url, "book", "--tier", "locked", "--check-in", "2031-01-10", "--nights", "1", "--guest", "Env"], {
+        env: { HOTEL_LOCK_TIMEOUT_MS: "300" },
       });
       expect(viaEnv.code).toBe(75);
       expect(viaEnv.stderr).toMatch(/High load, please retry.*300 ms/);
@@ -93,7 +82,8 @@ describe("lock waits and timeouts", () => {
     const hog = tiny.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT pg_sleep(1.5)::text`;
     }, { timeout: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The pool's one connection is busy once the hog's sleep runs.
+    await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(1.5)%'`, [db.name])) > 0, 15_000, "the hog's sleep");
     const result = await book(hotelOf(tiny), { tier: "locked", guestName: "Starved", checkIn: "2031-01-20", checkOut: "2031-01-21" }, { strategy: "interactive", lockTimeoutMs: 200 });
     await hog;
     expect(result).toMatchObject({ outcome: "busy", status: 503, code: "BUSY" });
@@ -129,7 +119,7 @@ describe("bounded retries of serialization failures and deadlocks", () => {
   it.each(["40001", "40P01", "23P01"])("retries SQLSTATE %s with backoff and then books", async (sqlstate) => {
     await plan(sqlstate, 2);
     const retries: string[] = [];
-    const result = await book(appHotel, { tier: "flaky", guestName: `flaky ${sqlstate}`, checkIn: "2031-02-01", checkOut: "2031-02-02" }, {
+    const result = await book(hotelOf(app), { tier: "flaky", guestName: `flaky ${sqlstate}`, checkIn: "2031-02-01", checkOut: "2031-02-02" }, {
       onRetry: (_attempt, state) => retries.push(state ?? "?"),
     });
     expect(result).toMatchObject({ outcome: "accepted", attempts: 3 });
@@ -140,17 +130,17 @@ describe("bounded retries of serialization failures and deadlocks", () => {
   it("gives up after the bounded attempts with 409 CONFLICT and writes nothing; --verbose shows the retries", async () => {
     await plan("40P01", 1000);
     const before = await bookingsOf("flaky");
-    const result = await book(appHotel, { tier: "flaky", guestName: "flaky forever", checkIn: "2031-02-03", checkOut: "2031-02-04" }, { maxAttempts: 4 });
+    const result = await book(hotelOf(app), { tier: "flaky", guestName: "flaky forever", checkIn: "2031-02-03", checkOut: "2031-02-04" }, { maxAttempts: 4 });
     expect(result).toMatchObject({ outcome: "refused", status: 409, code: "CONFLICT", message: "Booking conflict, please retry", attempts: 4 });
     const { url: secretUrl, secret } = urlWithSecret(db.url, "hunter2-secret");
-    const cli = await runCli(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-03", "--nights", "1", "--guest", "flaky cli", "--verbose"]);
+    const cli = await runInProcess(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-03", "--nights", "1", "--guest", "flaky cli", "--verbose"]);
     expect(cli.code).toBe(3);
     expect(cli.stderr).toMatch(/attempt 1 failed with SQLSTATE 40P01; retrying in \d+ ms/);
     expect(cli.stderr).toMatch(/Booking conflict, please retry/);
     expect(cli.stderr + cli.stdout).not.toContain(secret);
     expect(await bookingsOf("flaky")).toBe(before);
     await plan("40001", 0);
-    const verbose = await runCli(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-05", "--nights", "1", "--guest", "flaky ok", "--verbose"]);
+    const verbose = await runInProcess(["--database-url", secretUrl, "book", "--tier", "flaky", "--check-in", "2031-02-05", "--nights", "1", "--guest", "flaky ok", "--verbose"]);
     expect(verbose.code).toBe(0);
     expect(verbose.stderr).toMatch(/lock wait \d+\.\d+ ms over 1 attempt/);
     expect(verbose.stderr).not.toContain(secret);
@@ -164,7 +154,7 @@ describe("exactly once", () => {
 
   it("the same idempotency key from 10 processes at once yields one booking and the same id for all", async () => {
     const args = ["book", "--tier", "once", "--check-in", "2031-03-01", "--nights", "2", "--guest", "Once", "--idempotency-key", "cron-42", "--json"];
-    const results = await Promise.all(Array.from({ length: 10 }, () => hotel(...args)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => spawned(...args)));
     expect(results.map((r) => r.code)).toEqual(Array(10).fill(0));
     const ids = new Set(results.map((r) => JSON.parse(r.stdout).booking.id));
     expect(ids.size).toBe(1);
@@ -190,9 +180,12 @@ describe("exactly once", () => {
     // enough to matter; bounded so that every client gets through after it.
     let killing = true;
     let killed = 0;
+    const seed = testSeed();
     const killer = (async () => {
       const admin = new pg.Client({ connectionString: db.url });
       await admin.connect();
+      // Which backend dies is random() on the server: seeded, so a failing run can be repeated.
+      await admin.query("SELECT setseed($1)", [seed / 2 ** 32]);
       while (killing && killed < 60) {
         const result = await admin.query(
           `SELECT pg_terminate_backend(pid) FROM (
@@ -214,7 +207,7 @@ describe("exactly once", () => {
         // A client that retries with the same key until it hears an answer.
         for (let attempt = 0; attempt < 100; attempt++) {
           try {
-            const result = await book(appHotel, request, { maxAttempts: 2 });
+            const result = await book(hotelOf(app), request, { maxAttempts: 2 });
             if (result.outcome === "accepted") accepted.set(key, result.booking.id);
             return;
           } catch (error) {
@@ -256,7 +249,7 @@ describe("signals", () => {
     } finally {
       await lock.release();
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await untilNoneRunning(db, "hotel_book");
     expect(await bookingsOf("signal")).toBe(0);
   });
 
@@ -325,7 +318,7 @@ describe("hostile input is data", () => {
 describe("hotel check", () => {
   it("exits 0 on clean data and 1 with a readable list for each kind of problem", async () => {
     const clean = await createTestDatabase();
-    const audit = (...args: string[]) => runCli(["--database-url", clean.url, "check", ...args]);
+    const audit = (...args: string[]) => runInProcess(["--database-url", clean.url, "check", ...args]);
     try {
       await createTier(clean, "audit", 2, "A");
       await clean.query(`INSERT INTO tiers (property_id, name) VALUES (1, 'other')`);

@@ -1,36 +1,20 @@
-import os from "node:os";
 import type { Command } from "commander";
-import { DEFAULT_PROPERTY, type Hotel } from "../core/hotel.js";
-import * as validate from "../core/validate.js";
 import { HotelError } from "../core/errors.js";
+import os from "node:os";
+import { today } from "../core/dates.js";
+import { DEFAULT_PROPERTY } from "../core/hotel.js";
+import * as validate from "../core/validate.js";
 import { parseCount } from "../core/validate.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
-import type { Database, DatabaseOptions } from "../db/database.js";
 import { hotelHome } from "../db/embedded.js";
 import { describeServerOr } from "../db/url.js";
-import { registerCleanup } from "./lifecycle.js";
+import type { Deps, GlobalOptions } from "./command.js";
+import { canPrompt, processIO, type IOStreams } from "./io.js";
+import { currentLifecycle, Lifecycle } from "./lifecycle.js";
 import { Output } from "./output.js";
+import { terminalPrompter } from "./prompt-terminal.js";
 
-export interface GlobalOptions {
-  databaseUrl?: string;
-  json?: boolean;
-  color?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  lockTimeout?: string;
-  property?: string;
-  actor?: string;
-}
-
-export interface Context {
-  globals: GlobalOptions;
-  out: Output;
-  /** Opens the database (starting the embedded server if needed); closed on every exit path. */
-  database(options?: Omit<DatabaseOptions, "databaseUrl">): Promise<Database>;
-  lockTimeoutMs(): number;
-  /** The core's context on an open database: the property and the actor of this command. */
-  hotel(db: Database): Hotel;
-}
+export type { GlobalOptions };
 
 /** Names the database a command uses, for messages: host:port or the embedded home; never a password. */
 export function describeTarget(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -39,40 +23,45 @@ export function describeTarget(globals: GlobalOptions, env: NodeJS.ProcessEnv = 
   return describeServerOr(url, "the configured database");
 }
 
-export const outputFor = (globals: GlobalOptions): Output => new Output({ ...globals, server: describeTarget(globals) });
+export const outputFor = (globals: GlobalOptions, io: IOStreams, lifecycle?: Lifecycle): Output =>
+  new Output({ ...globals, server: describeTarget(globals, io.env) }, io, lifecycle);
 
-export function createContext(command: Command): Context {
-  const globals = command.optsWithGlobals<GlobalOptions>();
-  const out = outputFor(globals);
+/** The dependencies of one command's run: built from the global flags and the run's streams. */
+export function createDeps(globals: GlobalOptions, io: IOStreams, lifecycle: Lifecycle): Deps {
+  const out = outputFor(globals, io, lifecycle);
   return {
+    io,
     globals,
     out,
+    lifecycle,
+    prompter: canPrompt(io, globals) ? (io.prompter ?? terminalPrompter(io)) : undefined,
     async database(options = {}) {
       // Prisma and pg load only for commands that use the database.
       const { openDatabase } = await import("../db/database.js");
-      const db = await openDatabase({ ...options, databaseUrl: globals.databaseUrl });
-      registerCleanup(() => db.close());
+      const db = await openDatabase({ ...options, databaseUrl: globals.databaseUrl, env: io.env });
+      lifecycle.registerCleanup(() => db.close());
       out.debug(`database: ${db.server}`);
       return db;
     },
-    hotel(db) {
-      return { prisma: db.prisma, schema: db.schema, property: propertyOf(globals), actor: actorOf(globals) };
-    },
     lockTimeoutMs() {
-      const raw = globals.lockTimeout ?? process.env.HOTEL_LOCK_TIMEOUT_MS;
+      const raw = globals.lockTimeout ?? io.env.HOTEL_LOCK_TIMEOUT_MS;
       if (raw === undefined || raw === "") return DEFAULT_LOCK_TIMEOUT_MS;
       return parseCount(raw, "lock timeout (ms)", 1, 600_000);
     },
+    hotel(db) {
+      return { prisma: db.prisma, schema: db.schema, property: propertyOf(globals, io.env), actor: actorOf(globals, io.env) };
+    },
+    today: () => today(io.now?.() ?? new Date()),
   };
 }
 
 /** `--property`, else HOTEL_PROPERTY, else the default property. */
-export function propertyOf(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function propertyOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): string {
   return validate.propertyName(globals.property ?? (env.HOTEL_PROPERTY || DEFAULT_PROPERTY));
 }
 
 /** `--actor`, else HOTEL_ACTOR, else the OS user name: who is recorded in the events. */
-export function actorOf(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function actorOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): string {
   const fromOs = (): string => {
     try {
       return os.userInfo().username;
@@ -81,6 +70,31 @@ export function actorOf(globals: GlobalOptions, env: NodeJS.ProcessEnv = process
     }
   };
   return validate.actorName(globals.actor ?? (env.HOTEL_ACTOR || fromOs()));
+}
+
+/** What a command not yet moved to the definition pattern gets (the stress command). */
+export interface Context {
+  globals: GlobalOptions;
+  out: Output;
+  database: Deps["database"];
+  lockTimeoutMs(): number;
+}
+
+const runs = new WeakMap<Lifecycle, IOStreams>();
+
+/** Remembers the streams of a run, for createContext below. */
+export function rememberStreams(lifecycle: Lifecycle, io: IOStreams): void {
+  runs.set(lifecycle, io);
+}
+
+/**
+ * The legacy adapter: the Context of the run `command` belongs to, from
+ * Commander's command. Commands in the definition pattern get `deps` instead.
+ */
+export function createContext(command: Command): Context {
+  const lifecycle = currentLifecycle();
+  if (!lifecycle) throw new HotelError("INTERNAL", "createContext called outside a run of the CLI");
+  return createDeps(command.optsWithGlobals<GlobalOptions>(), runs.get(lifecycle) ?? processIO(), lifecycle);
 }
 
 export const usage = (message: string): HotelError => new HotelError("USAGE", message);

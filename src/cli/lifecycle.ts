@@ -1,67 +1,115 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { HotelError } from "../core/errors.js";
-import { Output } from "./output.js";
+import type { SignalSource } from "./io.js";
 
 /**
- * Cleanup on every way out: normal exit, error, SIGINT (exit 130) and SIGTERM
- * (exit 143). Work in flight is abandoned; closing its connection makes
- * PostgreSQL roll the transaction back, so nothing is half-written.
+ * Cleanup on every way out of one run of the CLI: normal exit, error, SIGINT
+ * (exit 130) and SIGTERM (exit 143). Work in flight is abandoned; closing its
+ * connection makes PostgreSQL roll the transaction back, so nothing is
+ * half-written. Each run has its own Lifecycle, so runs in one process (the
+ * in-process tests) share no cleanups, handlers or silencing.
  */
 
-type Cleanup = () => Promise<void>;
-const cleanups = new Set<Cleanup>();
-let interruption: { signal: NodeJS.Signals; code: number } | undefined;
-let onInterrupt: ((error: HotelError, code: number) => void) | undefined;
+export type Cleanup = () => Promise<void>;
+export type StopSignal = "SIGINT" | "SIGTERM";
+export const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
-export function registerCleanup(cleanup: Cleanup): () => void {
-  cleanups.add(cleanup);
-  return () => cleanups.delete(cleanup);
-}
+export class Lifecycle {
+  private readonly cleanups = new Set<Cleanup>();
+  private deferred?: (signal: StopSignal) => void;
+  private interruption?: { error: HotelError; code: number };
+  private settle: (code: number) => void = () => undefined;
+  private settled = false;
+  /** Resolves with the exit code once an interruption has been cleaned up and reported. */
+  readonly interrupted: Promise<number>;
 
-export async function runCleanups(): Promise<void> {
-  const pending = [...cleanups];
-  cleanups.clear();
-  // Reverse order: the database closes before the embedded server stops.
-  for (const cleanup of pending.reverse()) {
-    await cleanup().catch(() => undefined);
+  constructor() {
+    this.interrupted = new Promise((resolve) => (this.settle = resolve));
   }
-}
 
-export const interrupted = (): boolean => interruption !== undefined;
+  /**
+   * Set once a signal interrupts the run: whatever the abandoned work still
+   * tries to print is dropped, so stdout keeps exactly one document (the
+   * interruption's).
+   */
+  get silenced(): boolean {
+    return this.interruption !== undefined;
+  }
 
-let deferred: ((signal: "SIGINT" | "SIGTERM") => void) | undefined;
+  registerCleanup(cleanup: Cleanup): () => void {
+    this.cleanups.add(cleanup);
+    return () => this.cleanups.delete(cleanup);
+  }
 
-/**
- * For a command that stops gracefully on its own (`serve`): while `handler`
- * is set, SIGINT/SIGTERM go to it instead of abandoning the work. Returns a
- * function that restores the default.
- */
-export function deferSignals(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void {
-  deferred = handler;
-  return () => {
-    if (deferred === handler) deferred = undefined;
-  };
-}
+  async runCleanups(): Promise<void> {
+    const pending = [...this.cleanups];
+    this.cleanups.clear();
+    // Reverse order: the database closes before the embedded server stops.
+    for (const cleanup of pending.reverse()) {
+      await cleanup().catch(() => undefined);
+    }
+  }
 
-/** Installs the handlers once; `report` renders the interruption before exit. */
-export function handleSignals(report: (error: HotelError, code: number) => void): void {
-  onInterrupt = report;
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.on(signal, () => {
-      if (deferred) {
-        deferred(signal);
-        return;
-      }
-      if (interruption) {
-        // A second Ctrl-C while cleaning up: give up waiting.
-        process.exit(interruption.code);
-      }
-      interruption = { signal, code };
-      Output.silenced = true;
-      const error = new HotelError("INTERRUPTED", `Interrupted by ${signal}: work in flight was rolled back`);
-      void runCleanups().finally(() => {
-        onInterrupt?.(error, code);
-        process.exit(code);
-      });
+  /**
+   * For a command that stops gracefully on its own (`serve`): while `handler`
+   * is set, SIGINT/SIGTERM go to it instead of abandoning the work. Returns a
+   * function that restores the default.
+   */
+  deferSignals(handler: (signal: StopSignal) => void): () => void {
+    this.deferred = handler;
+    return () => {
+      if (this.deferred === handler) this.deferred = undefined;
+    };
+  }
+
+  /** Honours the signals of `source` until the returned function is called; `report` renders the interruption. */
+  listen(source: SignalSource, report: (error: HotelError) => void): () => void {
+    const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+      const handler = (): void => this.onSignal(signal, report);
+      source.on(signal, handler);
+      return () => source.off(signal, handler);
     });
+    return () => handlers.forEach((off) => off());
   }
+
+  private onSignal(signal: StopSignal, report: (error: HotelError) => void): void {
+    if (this.deferred) {
+      this.deferred(signal);
+      return;
+    }
+    const finish = (): void => {
+      if (this.settled || !this.interruption) return;
+      this.settled = true;
+      report(this.interruption.error);
+      this.settle(this.interruption.code);
+    };
+    if (this.interruption) {
+      // A second Ctrl-C while cleaning up: give up waiting.
+      finish();
+      return;
+    }
+    this.interruption = { error: new HotelError("INTERRUPTED", `Interrupted by ${signal}: work in flight was rolled back`), code: SIGNAL_EXIT[signal] };
+    void this.runCleanups().finally(finish);
+  }
+}
+
+const current = new AsyncLocalStorage<Lifecycle>();
+
+/** Runs `work` as part of `lifecycle`'s run (see registerCleanup below). */
+export const withLifecycle = <T>(lifecycle: Lifecycle, work: () => T): T => current.run(lifecycle, work);
+
+/** The run the caller is part of, for code that is not handed its Lifecycle. */
+export function currentLifecycle(): Lifecycle | undefined {
+  return current.getStore();
+}
+
+/**
+ * Registers a cleanup with the current run. For modules that are not handed
+ * their Lifecycle (the stress command); commands in the definition pattern
+ * use `deps.lifecycle`.
+ */
+export function registerCleanup(cleanup: Cleanup): () => void {
+  const lifecycle = current.getStore();
+  if (!lifecycle) throw new HotelError("INTERNAL", "registerCleanup called outside a run of the CLI");
+  return lifecycle.registerCleanup(cleanup);
 }

@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { HotelError, type ErrorCode } from "../core/errors.js";
 import { toHotelError } from "../core/sqlstate.js";
 import { redactSecrets } from "../db/url.js";
+import type { OutputStream } from "./io.js";
 
 /** Exit codes of CLI.md; the only place a failure becomes a number. */
 export const EXIT: Record<ErrorCode, number> = {
@@ -33,10 +34,17 @@ export interface OutputOptions {
 }
 
 export interface Streams {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   env: NodeJS.ProcessEnv;
 }
+
+/** Whether the run was interrupted: then only the interruption's report is printed. */
+export interface Gate {
+  readonly silenced: boolean;
+}
+
+const OPEN: Gate = { silenced: false };
 
 /**
  * Human vs --json rendering. With --json stdout carries exactly one JSON
@@ -44,13 +52,6 @@ export interface Streams {
  * to stderr. Colour only on a TTY, never with NO_COLOR, TERM=dumb or --no-color.
  */
 export class Output {
-  /**
-   * Set once a signal interrupts the command: whatever the abandoned work
-   * still tries to print is dropped, so stdout keeps exactly one document
-   * (the interruption's, written with `interruption()`).
-   */
-  static silenced = false;
-
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -58,9 +59,16 @@ export class Output {
   readonly interactive: boolean;
   private readonly streams: Streams;
   private readonly server?: string;
+  private readonly gate: Gate;
 
-  constructor(options: OutputOptions, streams: Streams = { stdout: process.stdout, stderr: process.stderr, env: process.env }) {
+  /**
+   * `gate` is the run's lifecycle: once a signal interrupts the run, whatever
+   * the abandoned work still tries to print is dropped, so stdout keeps
+   * exactly one document (the interruption's, written with `interruption()`).
+   */
+  constructor(options: OutputOptions, streams: Streams = { stdout: process.stdout, stderr: process.stderr, env: process.env }, gate: Gate = OPEN) {
     this.streams = streams;
+    this.gate = gate;
     this.server = options.server;
     this.json = options.json ?? false;
     this.quiet = options.quiet ?? false;
@@ -76,7 +84,7 @@ export class Output {
 
   /** A successful result: the JSON document, or the human text (unless --quiet). */
   result(document: unknown, human: () => string): void {
-    if (Output.silenced) return;
+    if (this.gate.silenced) return;
     if (this.json) {
       this.streams.stdout.write(`${JSON.stringify(document)}\n`);
     } else if (!this.quiet) {
@@ -87,14 +95,14 @@ export class Output {
 
   /** Always printed in human mode, even with --quiet: the answer a script needs. */
   essential(document: unknown, human: string): void {
-    if (Output.silenced) return;
+    if (this.gate.silenced) return;
     if (this.json) this.streams.stdout.write(`${JSON.stringify(document)}\n`);
     else this.streams.stdout.write(`${human}\n`);
   }
 
   /** A line on stderr for humans (never with --json or --quiet). */
   note(text: string): void {
-    if (!Output.silenced && !this.json && !this.quiet) this.streams.stderr.write(`${text}\n`);
+    if (!this.gate.silenced && !this.json && !this.quiet) this.streams.stderr.write(`${text}\n`);
   }
 
   /** Debug logging (--verbose or DEBUG=hotel): stderr, secrets redacted. */
@@ -108,7 +116,7 @@ export class Output {
    */
   failure(error: unknown, document?: Record<string, unknown>): number {
     const failure = toHotelError(error, this.server);
-    if (Output.silenced) return EXIT[failure.code];
+    if (this.gate.silenced) return EXIT[failure.code];
     return this.render(failure, document);
   }
 

@@ -44,7 +44,9 @@ export interface MoveRequest {
 }
 
 export interface TransitionOptions extends OperationOptions {
-  /** "Today" for checkin, checkout and noshow: the local date of this machine. */
+  /** "Today" for checkin, checkout and noshow (YYYY-MM-DD); default: this machine's local date... */
+  today?: string;
+  /** ...at this instant. */
   now?: Date;
 }
 
@@ -114,7 +116,7 @@ function settleChange(outcome: "changed" | "moved", hotel: Hotel, id: number, ro
 /** confirm, checkin, checkout, noshow or cancel; repeating one is safe (`changed: false`). */
 export async function transition(hotel: Hotel, operation: Transition, rawId: string | number, options: TransitionOptions = {}): Promise<TransitionOutcome> {
   const id = parseBookingId(rawId);
-  const day = formatDate(today(options.now));
+  const day = options.today === undefined ? formatDate(today(options.now)) : formatDate(parseDate(options.today, "today"));
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const result = await withRetries(
     () => callOperation(hotel, "hotel_transition", [hotel.property, id, operation, day, lockTimeoutMs, hotel.actor], ["text", "int", "text", "date", "int", "text"]),

@@ -138,8 +138,13 @@ async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, 
     // The cancelled query may have handed its client back meanwhile.
     if (!stillBusy(client)) continue;
     try {
-      if ("release" in client && typeof client.release === "function") (client as pg.PoolClient).release(true);
-      else await (client as pg.Client).end();
+      if ("release" in client && typeof client.release === "function") {
+        const pooled = client as pg.PoolClient;
+        pooled.release(true);
+        // Its owner still holds it and hands it back when its query fails:
+        // pg-pool throws (uncaught, from a socket callback) on a second release.
+        pooled.release = () => undefined;
+      } else await (client as pg.Client).end();
     } catch {
       // Already released or ended by its owner: nothing left to close.
     }

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { SOURCE_HASH_FILE, sourceHash } from "../../scripts/source-hash.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(ROOT, "bin", "hotel.js");
@@ -13,13 +14,24 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment a user's shell would give: no database configured, no colour forced. */
+/**
+ * The environment a user's shell would give: no database configured, no
+ * colour forced, not CI (CI runs the tests with CI=true, which would forbid
+ * the prompts the terminal tests expect).
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ["DATABASE_URL", "TEST_DATABASE_URL", "FORCE_COLOR", "DEBUG"]) {
+  for (const name of ["DATABASE_URL", "TEST_DATABASE_URL", "FORCE_COLOR", "DEBUG", "CI", "HOTEL_LOCK_TIMEOUT_MS"]) {
     if (!(name in extra)) delete env[name];
   }
   return env;
+}
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Options for node itself, before the script. */
+  nodeArgs?: string[];
 }
 
 export interface RunningCli {
@@ -27,12 +39,29 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
-/** Starts the built CLI (`npm run build` first) as a separate process. */
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCli {
+let checkedBuild = false;
+
+/**
+ * Refuses to test old code: dist/ must have been built from the sources in
+ * the tree (tsup.config.ts records their hash in dist/source-hash).
+ */
+export function assertFreshBuild(): void {
+  if (checkedBuild) return;
   if (!existsSync(path.join(ROOT, "dist", "cli.js"))) {
     throw new Error("dist/cli.js is missing: run `npm run build` before the end-to-end tests");
   }
-  const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const hashFile = path.join(ROOT, "dist", SOURCE_HASH_FILE);
+  const built = existsSync(hashFile) ? readFileSync(hashFile, "utf8").trim() : "";
+  if (built !== sourceHash(ROOT)) {
+    throw new Error("dist/ is stale: src/, prisma/ or the build configuration changed since it was built: run `npm run build`");
+  }
+  checkedBuild = true;
+}
+
+/** Starts the built CLI (`npm run build` first) as a separate process. */
+export function spawnCli(args: string[], options: SpawnOptions = {}): RunningCli {
+  assertFreshBuild();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
@@ -49,7 +78,7 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; tim
 }
 
 /** Runs the built CLI to completion. */
-export const runCli = (args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> =>
+export const runCli = (args: string[], options: SpawnOptions = {}): Promise<CliResult> =>
   spawnCli(args, options).done;
 
 /** Polls until `check` returns true (or fails after `timeoutMs`). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import type { Hotel } from "../../src/core/hotel.js";
 import { openDatabase, type Database } from "../../src/db/database.js";
 import { migrate } from "../../src/db/migrate.js";
@@ -62,6 +62,34 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await pool.end();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
+  };
+}
+
+/**
+ * This file's own freshly migrated database, created before its tests and
+ * dropped after them: `const db = useTestDatabase();` at the top of a file.
+ * Usable inside tests and hooks (not while the file is being collected).
+ */
+export function useTestDatabase(options: { migrate?: boolean } = {}): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase(options);
+  });
+  afterAll(async () => current?.drop());
+  const get = (): TestDatabase => {
+    if (!current) throw new Error("the test database exists only inside tests and hooks");
+    return current;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get name() {
+      return get().name;
+    },
+    query: (sql, params) => get().query(sql, params),
+    open: (openOptions) => get().open(openOptions),
+    drop: () => get().drop(),
   };
 }
 

@@ -1,23 +1,37 @@
-import type { Command } from "commander";
 import type { ChalkInstance } from "chalk";
 import { availability, type Availability } from "../../core/availability.js";
 import { resolveRange } from "../../core/dates.js";
+import { formatDate } from "../../core/dates.js";
 import { printable } from "../../core/text.js";
-import { createContext } from "../context.js";
+import type { CommandDefinition, Deps } from "../command.js";
 
-interface Flags {
+export interface AvailabilityOptions {
   from?: string;
   to?: string;
   nights?: string;
   tier?: string;
 }
 
-export async function run(flags: Flags, command: Command): Promise<number> {
-  const ctx = createContext(command);
-  resolveRange(flags);
-  const db = await ctx.database({ poolSize: 2 });
-  const result = await availability(ctx.hotel(db), flags);
-  ctx.out.result(result, () => grid(result, ctx.out.color));
+export const availabilityCommand: CommandDefinition<AvailabilityOptions, AvailabilityOptions> = {
+  name: "availability",
+  summary: "free suites per tier and night",
+  flags: [
+    { flags: "--from <date>", description: "first night, YYYY-MM-DD (default today)" },
+    { flags: "--to <date>", description: "end, exclusive, YYYY-MM-DD", conflicts: "nights" },
+    { flags: "--nights <n>", description: "number of nights to show (default 7)" },
+    { flags: "--tier <tier>", description: "only this tier" },
+  ],
+  examples: ["hotel availability", "hotel availability --from 2031-03-01 --to 2031-03-04 --tier standard --json"],
+  parse: (flags) => ({ ...flags }),
+  run,
+};
+
+export async function run(options: AvailabilityOptions, deps: Deps): Promise<number> {
+  // "Today" by the injected clock, so the default range follows the run's clock.
+  const range = resolveRange({ ...options, from: options.from ?? formatDate(deps.today()) });
+  const db = await deps.database({ poolSize: 2 });
+  const result = await availability(deps.hotel(db), { ...range, tier: options.tier });
+  deps.out.result(result, () => grid(result, deps.out.color));
   return 0;
 }
 

@@ -1,14 +1,30 @@
-import type { Command } from "commander";
-import { listBookings, type ListFilter } from "../../core/bookings.js";
+import { listBookings, STATUS_FILTERS, type ListFilter } from "../../core/bookings.js";
 import { resolveRange } from "../../core/dates.js";
-import { createContext } from "../context.js";
+import type { CommandDefinition, Deps } from "../command.js";
 import { bookingsTable } from "../render.js";
 
-export async function run(flags: ListFilter, command: Command): Promise<number> {
-  const ctx = createContext(command);
-  if (flags.from !== undefined || flags.to !== undefined || flags.nights !== undefined) resolveRange(flags);
-  const db = await ctx.database({ poolSize: 2 });
-  const bookings = await listBookings(ctx.hotel(db), flags);
-  ctx.out.result({ bookings }, () => bookingsTable(bookings));
+export type BookingsOptions = ListFilter;
+
+export const bookingsCommand: CommandDefinition<BookingsOptions, BookingsOptions> = {
+  name: "bookings",
+  summary: "list bookings whose stay overlaps [--from, --to)",
+  flags: [
+    { flags: "--from <date>", description: "first night, YYYY-MM-DD" },
+    { flags: "--to <date>", description: "end, exclusive, YYYY-MM-DD" },
+    { flags: "--tier <tier>", description: "only this tier" },
+    { flags: "--status <status>", description: "only bookings in this state (a hold past its expiry is expired)", choices: STATUS_FILTERS, default: "all" },
+    { flags: "--guest <text>", description: "only guests whose name contains this (any case)" },
+    { flags: "--limit <n>", description: "at most this many rows", default: "1000" },
+  ],
+  examples: ["hotel bookings --from 2026-12-01 --to 2026-12-08", "hotel bookings --tier deluxe --status confirmed --json", "hotel bookings --guest lovelace", "hotel bookings --status expired"],
+  parse: (flags) => ({ ...flags }),
+  run,
+};
+
+export async function run(options: BookingsOptions, deps: Deps): Promise<number> {
+  if (options.from !== undefined || options.to !== undefined || options.nights !== undefined) resolveRange(options);
+  const db = await deps.database({ poolSize: 2 });
+  const bookings = await listBookings(deps.hotel(db), options);
+  deps.out.result({ bookings }, () => bookingsTable(bookings));
   return 0;
 }

@@ -1,20 +1,35 @@
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Command } from "commander";
 import { HotelError } from "../../core/errors.js";
 import { parseCount } from "../../core/validate.js";
 import { redactSecrets } from "../../db/url.js";
-import { createBookingServer, type RequestLogEntry } from "../../http/server.js";
-import { stopAccepting, type Shutdown } from "../../http/shutdown.js";
+import type { RequestLogEntry } from "../../http/server.js";
+import type { Shutdown } from "../../http/shutdown.js";
 import type { Database } from "../../db/database.js";
 import { watchDatabase } from "../../db/watchdog.js";
-import { createContext, type Context } from "../context.js";
-import { deferSignals } from "../lifecycle.js";
+import type { CommandDefinition, Deps } from "../command.js";
+import { SIGNAL_EXIT, type StopSignal } from "../lifecycle.js";
 
-interface ServeFlags {
-  host?: string;
-  port?: string;
+export interface ServeOptions {
+  host: string;
+  port: number;
 }
+
+export const serveCommand: CommandDefinition<ServeOptions, { host: string; port: string }> = {
+  name: "serve",
+  summary: "HTTP booking endpoint over the same core (POST /api/bookings)",
+  flags: [
+    { flags: "--host <host>", description: "address to bind", default: "127.0.0.1" },
+    { flags: "--port <port>", description: "port to listen on", default: "3000" },
+  ],
+  examples: ["hotel serve --port 3000", "ab -n 20 -c 20 -p booking.json -T application/json http://127.0.0.1:3000/api/bookings"],
+  parse(flags) {
+    const host = flags.host.trim();
+    if (host === "") throw new HotelError("USAGE", "--host must not be empty");
+    return { host, port: parseCount(flags.port, "--port", 0, 65_535) };
+  },
+  run,
+};
 
 /** Enough connections for `ab -c 20`: each booking holds one while it waits for its night locks. */
 export const SERVE_POOL_SIZE = 20;
@@ -22,8 +37,6 @@ export const SERVE_POOL_SIZE = 20;
 /** How long a forced stop still waits for the pool to close. */
 const FORCED_CLOSE_MS = 1500;
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-type StopSignal = keyof typeof SIGNAL_EXIT;
 
 /**
  * `hotel serve`. Runs until SIGINT or SIGTERM, then stops gracefully: no new
@@ -32,21 +45,18 @@ type StopSignal = keyof typeof SIGNAL_EXIT;
  * graceful stop is the server's normal end, so it exits 0; a second signal
  * cuts the remaining requests and exits 130/143 as CLI.md's interruptions do.
  */
-export async function run(flags: ServeFlags, command: Command): Promise<number> {
-  const ctx = createContext(command);
-  const host = (flags.host ?? "127.0.0.1").trim();
-  if (host === "") throw new HotelError("USAGE", "--host must not be empty");
-  const port = parseCount(flags.port ?? "3000", "--port", 0, 65_535);
-  const lockTimeoutMs = ctx.lockTimeoutMs();
-  const db = await ctx.database({ poolSize: SERVE_POOL_SIZE });
+export async function run(options: ServeOptions, deps: Deps): Promise<number> {
+  const { host, port } = options;
+  const lockTimeoutMs = deps.lockTimeoutMs();
+  const db = await deps.database({ poolSize: SERVE_POOL_SIZE });
 
   // From here on the signals are ours: the first starts the graceful stop, a
   // second cuts it short. Taken before the startup line, which tells a
   // supervisor (or a test) that signals are now safe to send.
   const stop = new StopControl();
-  const restoreSignals = deferSignals((signal) => stop.signal(signal));
+  const restoreSignals = deps.lifecycle.deferSignals((signal) => stop.signal(signal));
   try {
-    return await serveUntilStopped(ctx, db, { host, port, lockTimeoutMs }, stop);
+    return await serveUntilStopped(deps, db, { host, port, lockTimeoutMs }, stop);
   } finally {
     restoreSignals();
   }
@@ -86,13 +96,14 @@ class StopControl {
 }
 
 async function serveUntilStopped(
-  ctx: Context,
+  deps: Deps,
   db: Database,
   options: { host: string; port: number; lockTimeoutMs: number },
   stop: StopControl,
 ): Promise<number> {
   const { lockTimeoutMs } = options;
-  const server = createBookingServer({ hotel: ctx.hotel(db), lockTimeoutMs, log: requestLogger(ctx) });
+  const [{ createBookingServer }, { stopAccepting }] = await Promise.all([import("../../http/server.js"), import("../../http/shutdown.js")]);
+  const server = createBookingServer({ hotel: deps.hotel(db), lockTimeoutMs, log: requestLogger(deps) });
   let inFlight = 0;
   server.on("request", (_req, res) => {
     inFlight++;
@@ -100,21 +111,21 @@ async function serveUntilStopped(
   });
   await listen(server, options.host, options.port);
   // Accept failures (EMFILE ...) after start-up: report them, keep serving.
-  server.on("error", (error) => process.stderr.write(`hotel serve: warning: ${error.message}\n`));
+  server.on("error", (error) => deps.io.stderr.write(`hotel serve: warning: ${error.message}\n`));
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  ctx.out.essential(
+  deps.out.essential(
     { event: "listening", url, host: address.address, port: address.port, database: db.server, lockTimeoutMs, pid: process.pid },
     `hotel serve: listening on ${url} (database: ${db.server}; POST ${url}/api/bookings; Ctrl-C to stop)`,
   );
   if (!isLoopback(address.address)) {
-    ctx.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
+    deps.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
   }
 
   // Reachability changes go to stderr whatever the terminal, and are events with --json.
   const watchdog = watchDatabase(db, (event) => {
-    process.stderr.write(`hotel serve: ${event.message}\n`);
-    if (ctx.out.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+    deps.io.stderr.write(`hotel serve: ${event.message}\n`);
+    if (deps.out.json) deps.io.stdout.write(`${JSON.stringify(event)}\n`);
   });
 
   const signal = await stop.requested;
@@ -124,7 +135,7 @@ async function serveUntilStopped(
   const shutdown = stopAccepting(server, graceMs);
   stop.stopping(shutdown);
   lifecycleLine(
-    ctx,
+    deps,
     { event: "stopping", signal, inFlight, graceMs },
     `hotel serve: ${signal}: no new connections; finishing ${inFlight} request(s) in flight (at most ${graceMs} ms)`,
   );
@@ -134,14 +145,14 @@ async function serveUntilStopped(
   // gets a moment, not forever. The server has stopped either way, so a
   // failure here is worth a line, not a failed exit.
   const closing = watchdogStopped.then(() => db.close()).catch((error: unknown) => {
-    process.stderr.write(`hotel serve: warning: closing the database failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    deps.io.stderr.write(`hotel serve: warning: closing the database failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
   });
   await Promise.race([closing, stop.forced.then(() => sleep(FORCED_CLOSE_MS))]);
-  lifecycleLine(ctx, { event: "stopped", forced }, `hotel serve: stopped${forced ? " (requests still in flight were cut off)" : ""}`);
+  lifecycleLine(deps, { event: "stopped", forced }, `hotel serve: stopped${forced ? " (requests still in flight were cut off)" : ""}`);
   return stop.forcedBy ? SIGNAL_EXIT[stop.forcedBy] : 0;
 }
 
-function listen(server: ReturnType<typeof createBookingServer>, host: string, port: number): Promise<void> {
+function listen(server: import("node:http").Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       const where = `${host}:${port}`;
@@ -166,25 +177,25 @@ function listen(server: ReturnType<typeof createBookingServer>, host: string, po
 const isLoopback = (address: string): boolean => address === "::1" || address.startsWith("127.") || address === "::ffff:127.0.0.1";
 
 /** With --json every request is a JSON line on stdout; otherwise one human line, on a TTY only. */
-function requestLogger(ctx: Context): (entry: RequestLogEntry) => void {
-  const { out } = ctx;
-  const human = !out.json && !out.quiet && process.stdout.isTTY === true;
+function requestLogger(deps: Deps): (entry: RequestLogEntry) => void {
+  const { out, io } = deps;
+  const human = !out.json && !out.quiet && io.stdout.isTTY === true;
   return (entry) => {
     // Whatever the terminal and --json, an operator needs to see why a request failed on our side.
-    if (entry.detail) process.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
+    if (entry.detail) io.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
     if (out.json) {
-      process.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
+      io.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
       return;
     }
     if (human) {
       const paint = entry.status >= 500 ? out.color.red : entry.status >= 400 ? out.color.yellow : out.color.green;
       const what = [entry.code, entry.bookingId === undefined ? undefined : `#${entry.bookingId}`, entry.replayed ? "(replayed)" : undefined].filter(Boolean).join(" ");
-      process.stdout.write(`${entry.time} ${entry.method} ${entry.path} ${paint(String(entry.status))} ${entry.durationMs}ms${what ? ` ${what}` : ""}\n`);
+      io.stdout.write(`${entry.time} ${entry.method} ${entry.path} ${paint(String(entry.status))} ${entry.durationMs}ms${what ? ` ${what}` : ""}\n`);
     }
   };
 }
 
-function lifecycleLine(ctx: Context, document: Record<string, unknown>, human: string): void {
-  if (ctx.out.json) process.stdout.write(`${JSON.stringify(document)}\n`);
-  else ctx.out.note(human);
+function lifecycleLine(deps: Deps, document: Record<string, unknown>, human: string): void {
+  if (deps.out.json) deps.io.stdout.write(`${JSON.stringify(document)}\n`);
+  else deps.out.note(human);
 }
