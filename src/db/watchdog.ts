@@ -79,9 +79,9 @@ function connectionProbe(db: Database, timeoutMs: number): Probe {
 
 /** The embedded default's restart, for a watchdog; loaded only when the database is embedded. */
 async function embeddedRevive(db: Database): Promise<(() => Promise<boolean>) | undefined> {
-  if (!db.embedded) return undefined;
-  const { hotelHome, reviveEmbeddedServer } = await import("./embedded.js");
-  const home = hotelHome();
+  const { home } = db;
+  if (home === undefined) return undefined;
+  const { reviveEmbeddedServer } = await import("./embedded.js");
   return () => reviveEmbeddedServer(home);
 }
 
