@@ -205,5 +205,7 @@ function reasonOf(error: unknown): string {
   if (typeof cause?.originalMessage === "string") return cause.originalMessage;
   if (!(error instanceof Error)) return String(error);
   const lines = error.message.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^Invalid `.*` invocation/.test(line));
-  return lines.at(-1) ?? error.name;
+  const last = lines.at(-1) ?? error.name;
+  // A raw query's failure that never reached PostgreSQL: "Raw query failed. Code: `N/A`. Message: `...`".
+  return /^Raw query failed\. Code: `[^`]*`\. Message: `(.*)`$/.exec(last)?.[1] ?? last;
 }
