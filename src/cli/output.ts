@@ -17,6 +17,7 @@ export const EXIT: Record<ErrorCode, number> = {
   IDEMPOTENCY_MISMATCH: 65,
   DB_UNAVAILABLE: 69,
   INTERNAL: 70,
+  STORAGE: 73,
   BUSY: 75,
   CONFIG: 78,
   MIGRATION: 78,

@@ -14,6 +14,8 @@ export type ErrorCode =
   | "HOLD_EXPIRED"
   | "BUSY"
   | "DB_UNAVAILABLE"
+  /** A file of ours cannot be written: disk full or over quota, read-only, no permission, I/O error. */
+  | "STORAGE"
   | "CONFIG"
   | "MIGRATION"
   | "INVARIANT_VIOLATED"

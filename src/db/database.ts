@@ -25,6 +25,8 @@ export interface Database {
   /** Where the data is, safe to print: host:port or "embedded (<dir>)". */
   server: string;
   embedded: boolean;
+  /** The embedded server's HOTEL_HOME (for `hotel serve`'s watchdog); undefined with a database URL. */
+  home?: string;
   /** The schema of hotel's tables when not the connection's default (stress scratch runs). */
   schema?: string;
   /** A plain node-pg pool on the same settings, for the migrator and audits. */
@@ -61,12 +63,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   let baseUrl: string;
   let server: string;
   let release: () => Promise<void> = async () => undefined;
+  let home: string | undefined;
   if (explicit !== undefined) {
     baseUrl = explicit;
     server = describeServer(explicit);
   } else {
     const { acquireEmbeddedServer, hotelHome } = await import("./embedded.js");
-    const home = hotelHome(options.env ?? process.env);
+    home = hotelHome(options.env ?? process.env);
     const lease = await acquireEmbeddedServer({ home });
     baseUrl = lease.url;
     server = `embedded PostgreSQL (${home})`;
@@ -96,6 +99,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     url,
     server,
     embedded: explicit === undefined,
+    home,
     schema: options.schema,
     newClient() {
       const client = new pg.Client(clientConfig);

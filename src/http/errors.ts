@@ -25,6 +25,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   HOLD_EXPIRED: 409,
   BUSY: 503,
   DB_UNAVAILABLE: 503,
+  STORAGE: 503,
   CONFIG: 500,
   MIGRATION: 500,
   INVARIANT_VIOLATED: 500,

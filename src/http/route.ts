@@ -17,7 +17,7 @@ export interface RequestLogEntry {
   replayed?: boolean;
   /** Who made the request (a token's name), when the server requires tokens. */
   actor?: string;
-  /** Server-side detail of a 500, never sent to the client. */
+  /** Why a 5xx failed, for the server log (a 500's detail is never sent to the client). */
   detail?: string;
 }
 

@@ -131,7 +131,7 @@ export function createBookingServer(options: BookingServerOptions): Server {
       status: reply.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
       ...(failure ? { code: failure.code } : {}),
-      ...(failure?.options.detail ? { detail: failure.options.detail } : {}),
+      ...(failure && failure.status >= 500 ? { detail: failure.options.detail ?? `${failure.code} ${failure.message}` } : {}),
       ...(who.actor === undefined ? {} : { actor: who.actor }),
       ...reply.log,
     });

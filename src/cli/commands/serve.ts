@@ -6,6 +6,7 @@ import { redactSecrets } from "../../db/url.js";
 import type { RequestLogEntry } from "../../http/server.js";
 import type { Shutdown } from "../../http/shutdown.js";
 import type { Database } from "../../db/database.js";
+import { watchDatabase } from "../../db/watchdog.js";
 import type { CommandDefinition, Deps } from "../command.js";
 import { SIGNAL_EXIT, type StopSignal } from "../lifecycle.js";
 
@@ -123,7 +124,14 @@ async function serveUntilStopped(
     deps.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
   }
 
+  // Reachability changes go to stderr whatever the terminal, and are events with --json.
+  const watchdog = watchDatabase(db, (event) => {
+    deps.io.stderr.write(`hotel serve: ${event.message}\n`);
+    if (deps.out.json) deps.io.stdout.write(`${JSON.stringify(event)}\n`);
+  });
+
   const signal = await stop.requested;
+  const watchdogStopped = watchdog.stop();
   // Long enough for a booking that is waiting for its night locks to finish.
   const graceMs = Math.max(3000, lockTimeoutMs + 2000);
   const shutdown = stopAccepting(server, graceMs);
@@ -138,7 +146,7 @@ async function serveUntilStopped(
   // the embedded server when this was its last user; after a second signal it
   // gets a moment, not forever. The server has stopped either way, so a
   // failure here is worth a line, not a failed exit.
-  const closing = db.close().catch((error: unknown) => {
+  const closing = watchdogStopped.then(() => db.close()).catch((error: unknown) => {
     deps.io.stderr.write(`hotel serve: warning: closing the database failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
   });
   await Promise.race([closing, stop.forced.then(() => sleep(FORCED_CLOSE_MS))]);
@@ -175,6 +183,8 @@ function requestLogger(deps: Deps): (entry: RequestLogEntry) => void {
   const { out, io } = deps;
   const human = !out.json && !out.quiet && io.stdout.isTTY === true;
   return (entry) => {
+    // Whatever the terminal and --json, an operator needs to see why a request failed on our side.
+    if (entry.detail) io.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
     if (out.json) {
       io.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
       return;
@@ -184,8 +194,6 @@ function requestLogger(deps: Deps): (entry: RequestLogEntry) => void {
       const what = [entry.code, entry.bookingId === undefined ? undefined : `#${entry.bookingId}`, entry.replayed ? "(replayed)" : undefined].filter(Boolean).join(" ");
       io.stdout.write(`${entry.time} ${entry.method} ${entry.path} ${paint(String(entry.status))} ${entry.durationMs}ms${what ? ` ${what}` : ""}\n`);
     }
-    // Whatever the terminal, an operator needs to see why a request failed on our side.
-    if (entry.detail) io.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
   };
 }
 
