@@ -1,4 +1,4 @@
-import type { Busy, Refused } from "../core/booking.js";
+import { MESSAGES, type Busy, type Refused } from "../core/booking.js";
 import { HotelError } from "../core/errors.js";
 import type { Output } from "./output.js";
 
@@ -9,7 +9,8 @@ import type { Output } from "./output.js";
  */
 export function reportUnsuccessful(out: Output, outcome: Refused | Busy, lockTimeoutMs: number): number {
   if (outcome.outcome === "refused") return out.failure(new HotelError(outcome.code, outcome.message), { outcome: "refused", status: 409 });
-  const message = `${outcome.message} (lock wait exceeded ${lockTimeoutMs} ms; retry after ${outcome.retryAfter} s)`;
+  // A lock wait that ran out says how long it waited; a shortage on the server names its cause already.
+  const message = outcome.message === MESSAGES.busy ? `${outcome.message} (lock wait exceeded ${lockTimeoutMs} ms; retry after ${outcome.retryAfter} s)` : outcome.message;
   return out.failure(new HotelError("BUSY", message, { retryAfter: outcome.retryAfter }), { outcome: "busy", status: 503, retryAfter: outcome.retryAfter });
 }
 

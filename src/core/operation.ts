@@ -94,6 +94,12 @@ export async function withRetries<T>(
       return { value: await attempt(), attempts };
     } catch (error) {
       if (isTimeout(error)) return busy(lockTimeoutMs, attempts);
+      // The server ran short of disk, memory or a limit (class 53): busy too,
+      // with the cause in the message; the statement wrote nothing.
+      if (sqlStateOf(error)?.startsWith("53")) {
+        const shortage = toHotelError(error);
+        return { ...busy(lockTimeoutMs, attempts), message: shortage.message, retryAfter: shortage.retryAfter ?? busy(lockTimeoutMs, attempts).retryAfter };
+      }
       const lost = isConnectionLost(error) && !isUnreachable(error);
       const retry =
         isRetryableConflict(error) || (options.hasKey && sqlStateOf(error) === SQLSTATE.uniqueViolation) || (lost && options.repeatable);
