@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localMigrations, migrate, migrationStatus } from "../src/db/migrate.js";
+import { localMigrations, MIGRATE_LOCK_KEY, migrate, migrationStatus } from "../src/db/migrate.js";
 import { migrationsDir } from "../src/db/paths.js";
+import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 
 let db: TestDatabase;
@@ -14,8 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: db.url });
+async function withClient<T>(work: (client: pg.Client) => Promise<T>, url = db.url): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -61,17 +62,140 @@ describe("hotel db migrate", () => {
 
   it("reports a migration whose file changed after it was applied, and refuses to continue", async () => {
     const local = localMigrations().map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited`, checksum: "0".repeat(64) } : m));
-    const status = await withClient((c) => migrationStatus(c, local));
+    const status = await withClient((c) => migrationStatus(c, { local }));
     expect(status[0]?.state).toBe("modified");
-    await expect(withClient((c) => migrate(c, local))).rejects.toMatchObject({ code: "MIGRATION" });
+    await expect(withClient((c) => migrate(c, { local }))).rejects.toMatchObject({ code: "MIGRATION" });
   });
 
   it("a failing migration rolls back completely and is not recorded", async () => {
     const broken = [...localMigrations(), { name: "99999999999999_broken", sql: "CREATE TABLE half_done (id int); SELECT 1/0;", checksum: "f".repeat(64) }];
-    await expect(withClient((c) => migrate(c, broken))).rejects.toMatchObject({ code: "MIGRATION", message: expect.stringMatching(/99999999999999_broken failed.*division by zero/) });
+    await expect(withClient((c) => migrate(c, { local: broken }))).rejects.toMatchObject({ code: "MIGRATION", message: expect.stringMatching(/99999999999999_broken failed.*division by zero/) });
     expect(await db.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
     expect(await db.query(`SELECT count(*)::int AS n FROM _prisma_migrations WHERE migration_name = '99999999999999_broken'`)).toEqual([{ n: 0 }]);
-    const status = await withClient((c) => migrationStatus(c, broken));
+    const status = await withClient((c) => migrationStatus(c, { local: broken }));
     expect(status.at(-1)).toEqual({ name: "99999999999999_broken", state: "pending", appliedAt: null });
+  });
+});
+
+/** A session holding Prisma's migrate lock the way `prisma migrate deploy` does (a session lock). */
+async function holdMigrateLock(url: string, applicationName: string): Promise<{ pid: number; release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  await client.connect();
+  await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK_KEY]);
+  const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? -1;
+  return { pid, release: () => client.end() };
+}
+
+const tablesIn = async (schema: string): Promise<string[]> =>
+  (await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map((row) => row.name);
+
+describe("the migrator needs no session", () => {
+  it("migrates a named schema with SET LOCAL only: tables and ledger land there, the connection keeps no search_path, lock_timeout or lock", async () => {
+    await db.query(`CREATE SCHEMA hotel_named`);
+    const publicLedger = await db.query(`SELECT id FROM public._prisma_migrations ORDER BY id`);
+    await withClient(async (client) => {
+      expect(await migrate(client, { schema: "hotel_named" })).toEqual(localMigrations().map((m) => m.name));
+      const session = await client.query(
+        `SELECT current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout,
+                (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory_locks`,
+      );
+      expect(session.rows).toEqual([{ search_path: '"$user", public', lock_timeout: "0", advisory_locks: 0 }]);
+      expect((await migrationStatus(client, { schema: "hotel_named" })).map((m) => m.state)).toEqual(localMigrations().map(() => "applied"));
+      expect(await migrate(client, { schema: "hotel_named" })).toEqual([]);
+    });
+    expect(await tablesIn("hotel_named")).toEqual(expect.arrayContaining(["_prisma_migrations", "bookings", "suites", "tiers"]));
+    expect(await db.query(`SELECT id FROM public._prisma_migrations ORDER BY id`)).toEqual(publicLedger);
+    await db.query(`DROP SCHEMA hotel_named CASCADE`);
+  });
+
+  it("refuses a schema that does not exist", async () => {
+    await expect(withClient((client) => migrate(client, { schema: "hotel_no_such_schema" }))).rejects.toMatchObject({
+      code: "CONFIG",
+      message: expect.stringContaining(`Schema "hotel_no_such_schema" does not exist`),
+    });
+    expect(await tablesIn("public")).not.toContain("hotel_no_such_schema");
+  });
+});
+
+describe("the migrate lock wait is bounded", () => {
+  it("a migrator waits lockWaitMs for a session holding Prisma's lock, then fails BUSY naming pid, application, client and hold time", async () => {
+    await db.query(`CREATE SCHEMA hotel_locked`);
+    const holder = await holdMigrateLock(db.url, "prisma-migrate-holder");
+    try {
+      const started = performance.now();
+      const failure = await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 })).catch((error: unknown) => error);
+      const waitedMs = performance.now() - started;
+      expect(failure).toMatchObject({ code: "BUSY", retryAfter: 1 });
+      const message = (failure as Error).message;
+      expect(message).toContain(`pid ${holder.pid} (application "prisma-migrate-holder", client `);
+      expect(message).toMatch(/client (\d+\.\d+\.\d+\.\d+:\d+|[0-9a-f:]+:\d+|local socket), holding it for about \d+ s\)/);
+      expect(message).toContain("gave up after waiting 0.4 s");
+      expect(waitedMs).toBeGreaterThanOrEqual(350);
+      expect(waitedMs).toBeLessThan(10_000);
+      expect(await tablesIn("hotel_locked")).toEqual([]);
+    } finally {
+      await holder.release();
+    }
+    await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 }));
+    expect(await tablesIn("hotel_locked")).toContain("bookings");
+    await db.query(`DROP SCHEMA hotel_locked CASCADE`);
+  });
+
+  it("while another migrator holds the lock `hotel db migrate --lock-wait 300` exits 75 naming it; once it lets go, a waiting CLI applies everything", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    const env = cleanEnv();
+    try {
+      const holder = await holdMigrateLock(fresh.url, "other-migrator");
+      let busy;
+      try {
+        busy = await runCli(["db", "migrate", "--lock-wait", "300", "--json", "--database-url", fresh.url], { env });
+      } finally {
+        await holder.release();
+      }
+      expect(busy.code).toBe(75);
+      const body = JSON.parse(busy.stdout) as { error: { code: string; message: string } };
+      expect(body.error).toMatchObject({ code: "BUSY", message: expect.stringContaining(`pid ${holder.pid} (application "other-migrator"`) });
+      expect(await fresh.query(`SELECT to_regclass('_prisma_migrations') AS ledger`)).toEqual([{ ledger: null }]);
+
+      const waiting = await holdMigrateLock(fresh.url, "short-migrator");
+      const second = spawnCli(["db", "migrate", "--json", "--database-url", fresh.url], { env: { ...env, HOTEL_MIGRATE_LOCK_WAIT_MS: "20000" } });
+      await waitFor(
+        async () => (await fresh.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]?.n === 1,
+        15_000,
+        "the CLI to wait for the migrate lock",
+      );
+      await waiting.release();
+      const done = await second.done;
+      expect(done.code).toBe(0);
+      expect(JSON.parse(done.stdout).applied).toEqual(localMigrations().map((m) => m.name));
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("hotel db migrate --direct-url", () => {
+  it("migrates over --direct-url (or DIRECT_DATABASE_URL) and never connects to --database-url", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    const unreachable = "postgresql://nobody@127.0.0.1:1/nowhere";
+    try {
+      const viaFlag = await runCli(["db", "migrate", "--json", "--database-url", unreachable, "--direct-url", fresh.url], { env: cleanEnv() });
+      expect(viaFlag.code).toBe(0);
+      expect(JSON.parse(viaFlag.stdout).applied).toEqual(localMigrations().map((m) => m.name));
+      const viaEnv = await runCli(["db", "migrate", "--json", "--database-url", unreachable], { env: cleanEnv({ DIRECT_DATABASE_URL: fresh.url }) });
+      expect(viaEnv.code).toBe(0);
+      expect(JSON.parse(viaEnv.stdout).applied).toEqual([]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it("a malformed --direct-url is a configuration error and a bad --lock-wait an input error, before anything connects", async () => {
+    const malformed = await runCli(["db", "migrate", "--json", "--direct-url", "postgresql://u:pw-s3cret@host:notaport/db"], { env: cleanEnv() });
+    expect(malformed.code).toBe(78);
+    expect(malformed.stdout + malformed.stderr).not.toContain("pw-s3cret");
+    const badWait = await runCli(["db", "migrate", "--json", "--lock-wait", "soon", "--direct-url", db.url], { env: cleanEnv() });
+    expect(badWait.code).toBe(65);
+    expect(JSON.parse(badWait.stdout).error.message).toContain("lock wait (ms) must be a whole number");
   });
 });

@@ -16,6 +16,8 @@ export interface DatabaseOptions {
   /** Connections in the pool; size it for the concurrency you run. */
   poolSize?: number;
   connectTimeoutMs?: number;
+  /** How long the embedded server's migration on start waits for another migrator. */
+  migrateLockWaitMs?: number;
 }
 
 export interface Database {
@@ -72,7 +74,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     server = `embedded PostgreSQL (${home})`;
     release = () => lease.release();
     try {
-      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs, server);
+      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs, server, options.migrateLockWaitMs);
     } catch (error) {
       await release();
       throw toHotelError(error, server);
@@ -151,8 +153,8 @@ async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, 
   }
 }
 
-async function migrateUrl(url: string, connectTimeoutMs: number, server: string): Promise<string[]> {
-  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), server, migrate);
+async function migrateUrl(url: string, connectTimeoutMs: number, server: string, lockWaitMs: number | undefined): Promise<string[]> {
+  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), server, (client) => migrate(client, { lockWaitMs }));
 }
 
 /** Runs `work` with a connected node-pg client of the Database, always ending it. */
