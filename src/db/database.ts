@@ -37,17 +37,22 @@ export interface Database {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /**
- * Every connection runs at READ COMMITTED whatever the server's default, since
- * the booking core depends on it (see hotel_book() in the migrations), and
- * with the scratch schema first on the search path when there is one: Prisma's
- * `schema` option qualifies model queries only, raw SQL follows search_path.
+ * The connection URL of a Database. Nothing is set for the session: through a
+ * pooler in transaction mode (PgBouncer `pool_mode = transaction`) a session
+ * setting would not follow the client from one transaction to the next, and
+ * PgBouncer 1.18 refuses the libpq `options` startup parameter outright
+ * (tests/support/pgbouncer.ts). What a transaction needs (READ COMMITTED,
+ * lock_timeout) it sets for itself.
+ *
+ * The one exception is `schema` (the stress scratch schemas): search_path is
+ * set here for the session, for whatever raw SQL still names tables without
+ * their schema. That works on a direct connection only.
  */
 export function sessionUrl(url: string, schema?: string): string {
-  const settings: Record<string, string> = { default_transaction_isolation: "read committed" };
+  if (!schema) return url;
   // The scratch schema alone: its functions are created with this path
   // (SET search_path FROM CURRENT), and must never see the live schema's.
-  if (schema) settings.search_path = `"${schema}"`;
-  return withSessionSettings(url, settings);
+  return withSessionSettings(url, { search_path: `"${schema}"` });
 }
 
 export function resolveDatabaseUrl(options: DatabaseOptions): string | undefined {
@@ -74,7 +79,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     server = `embedded PostgreSQL (${home})`;
     release = () => lease.release();
     try {
-      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs, server, options.migrateLockWaitMs);
+      await migrateUrl(baseUrl, connectTimeoutMs, server, options.migrateLockWaitMs);
     } catch (error) {
       await release();
       throw toHotelError(error, server);
