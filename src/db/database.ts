@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { toHotelError } from "../core/sqlstate.js";
+import { sendCancelRequest } from "./cancel.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { migrate } from "./migrate.js";
 import { describeServer, describeServerOr, parseDatabaseUrl, withSessionSettings } from "./url.js";
@@ -114,7 +116,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     async close() {
       if (closed) return;
       closed = true;
-      await cancelQueries([...busy], clientConfig, (client) => busy.has(client));
+      await cancelQueries([...busy], (client) => busy.has(client));
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       await release();
@@ -122,40 +124,25 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   };
 }
 
+/** How long close() lets cancelled queries come back before it closes their connections. */
+const CANCEL_GRACE_MS = 1000;
+
 /**
  * Asks the server to cancel whatever the given connections are running, so
  * that an interrupted command rolls back now rather than when its lock wait
- * ends, then closes them.
+ * ends, then closes those still busy. A pooler forwards a cancel on its own
+ * connection to the server, after it has answered ours: closing the client
+ * before the cancelled query comes back could lose the cancel, and the server
+ * would let the query wait on (a backend waiting for a lock does not notice a
+ * closed socket).
  */
-async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, stillBusy: (client: pg.ClientBase) => boolean): Promise<void> {
-  const pids = clients.map((client) => (client as pg.ClientBase & { processID?: number }).processID).filter((pid): pid is number => typeof pid === "number");
-  if (pids.length > 0) {
-    const admin = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
-    admin.on("error", () => undefined);
-    try {
-      await admin.connect();
-      await admin.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
-    } catch {
-      // Best effort: the server also rolls back when it notices the closed socket.
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-  }
-  for (const client of clients) {
-    // The cancelled query may have handed its client back meanwhile.
-    if (!stillBusy(client)) continue;
-    try {
-      if ("release" in client && typeof client.release === "function") {
-        const pooled = client as pg.PoolClient;
-        pooled.release(true);
-        // Its owner still holds it and hands it back when its query fails:
-        // pg-pool throws (uncaught, from a socket callback) on a second release.
-        pooled.release = () => undefined;
-      } else await (client as pg.Client).end();
-    } catch {
-      // Already released or ended by its owner: nothing left to close.
-    }
-  }
+async function cancelQueries(clients: pg.ClientBase[], stillBusy: (client: pg.ClientBase) => boolean): Promise<void> {
+  await Promise.all(clients.map((client) => sendCancelRequest(client as pg.ClientBase & Parameters<typeof sendCancelRequest>[0])));
+  const deadline = Date.now() + CANCEL_GRACE_MS;
+  while (clients.some(stillBusy) && Date.now() < deadline) await sleep(10);
+  // end(), not release(): the owner of a pooled client releases it itself
+  // when its query fails, and a second release throws.
+  await Promise.all(clients.filter(stillBusy).map((client) => (client as pg.Client).end().catch(() => undefined)));
 }
 
 async function migrateUrl(url: string, connectTimeoutMs: number, server: string, lockWaitMs: number | undefined): Promise<string[]> {
