@@ -20,6 +20,14 @@ const CANCEL_TIMEOUT_MS = 2000;
  * the pid a client sees through it names no server backend. Resolves when
  * the server has closed the socket (it has acted on the request), or after
  * CANCEL_TIMEOUT_MS; never rejects.
+ *
+ * As libpq does, we send the key and wait for the peer to close, without
+ * closing our side: PgBouncer 1.18 exits with "FATAL ... disconnect_client():
+ * bad client state: 0", dropping every client, when a cancel client
+ * disconnects before PgBouncer has finished forwarding its request (sending
+ * the key with end() rather than write() did that every time in our tests).
+ * On timeout the socket is left to the peer or to process exit rather than
+ * closed early, for the same reason.
  */
 export function sendCancelRequest(client: Cancellable): Promise<void> {
   const { host, port, processID, secretKey } = client;
@@ -31,8 +39,11 @@ export function sendCancelRequest(client: Cancellable): Promise<void> {
   packet.writeInt32BE(secretKey, 12);
   return new Promise((resolve) => {
     const socket = host?.startsWith("/") ? net.connect(`${host}/.s.PGSQL.${port}`) : net.connect(port, host ?? "localhost");
-    socket.setTimeout(CANCEL_TIMEOUT_MS, () => socket.destroy());
-    socket.on("connect", () => socket.end(packet));
+    socket.setTimeout(CANCEL_TIMEOUT_MS, () => {
+      socket.unref();
+      resolve();
+    });
+    socket.on("connect", () => socket.write(packet));
     socket.on("error", () => undefined);
     socket.on("close", () => resolve());
   });
