@@ -34,6 +34,13 @@ import pg from "pg";
  *   prepared statement stays on the server connection after the client's
  *   transaction ends and is seen by (or blocks) the next client that gets it:
  *   `server_reset_query` runs only in session mode.
+ * - A cancel request is forwarded to the server connection the client is
+ *   using, on a new connection of the client's pool: when that pool is full
+ *   the cancel is dropped ("closing because: too many servers in the pool").
+ *   A cancel client that closes its socket before the forwarding is done
+ *   makes PgBouncer exit ("FATAL ... disconnect_client(): bad client state:
+ *   0"), dropping every client: see src/db/cancel.ts. stop() fails when
+ *   PgBouncer died during the tests.
  *
  * Authentication: clients log in with `auth_type = any` (the user name is
  * ignored) and every database, through the `*` fallback entry, logs in to the
@@ -53,6 +60,7 @@ export interface PgBouncer {
   port: number;
   /** PgBouncer's log so far (for failure messages). */
   log(): string;
+  /** Stops it and removes its files; fails when it had died on its own meanwhile. */
   stop(): Promise<void>;
 }
 
@@ -152,7 +160,7 @@ export async function startPgBouncer(serverUrl: string, options: PgBouncerOption
       await waitUntilServing(bouncer, child, serverUrl);
       return bouncer;
     } catch (error) {
-      await bouncer.stop();
+      await bouncer.stop().catch(() => undefined);
       // Another process may have taken the port between probing and listening.
       if (attempt < 3 && /listen|Address already in use/i.test(String(error))) continue;
       throw error;
@@ -179,13 +187,17 @@ function handle(child: ChildProcess, dir: string, port: number): PgBouncer {
       return url.toString();
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      const died = child.exitCode !== null || child.signalCode !== null;
+      const lastWords = died ? log() : "";
+      if (!died) {
         child.kill("SIGTERM"); // immediate shutdown in 1.18 (SIGINT waits for clients)
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
         await exited;
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      // A pooler that crashed under the tests is a finding, not a detail.
+      if (died) throw new Error(`pgbouncer died during the tests (${child.exitCode ?? child.signalCode}): ${lastWords.split("\n").slice(-15).join("\n")}`);
     },
   };
 }
