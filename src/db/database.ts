@@ -39,6 +39,13 @@ export interface Database {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /**
+ * What hotel's sessions show in pg_stat_activity (and in the migrator's "held
+ * by" message) unless the URL names another: a startup parameter of its own,
+ * which PgBouncer passes on. node-pg lets the URL's value win.
+ */
+const APPLICATION_NAME = "hotel";
+
+/**
  * The connection URL of a Database. Nothing is set for the session: through a
  * pooler in transaction mode (PgBouncer `pool_mode = transaction`) a session
  * setting would not follow the client from one transaction to the next, and
@@ -88,7 +95,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     }
   }
   const url = sessionUrl(baseUrl, options.schema);
-  const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs };
+  const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME };
   // Our own pool (not one the adapter builds) so that close() can see which
   // connections are busy and cancel their queries: closing a socket alone
   // does not stop a backend that is waiting for a lock.
@@ -146,7 +153,7 @@ async function cancelQueries(clients: pg.ClientBase[], stillBusy: (client: pg.Cl
 }
 
 async function migrateUrl(url: string, connectTimeoutMs: number, server: string, lockWaitMs: number | undefined): Promise<string[]> {
-  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), server, (client) => migrate(client, { lockWaitMs }));
+  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), server, (client) => migrate(client, { lockWaitMs }));
 }
 
 /** Runs `work` with a connected node-pg client of the Database, always ending it. */
@@ -154,7 +161,7 @@ export const withClient = <T>(db: Database, work: (client: pg.Client) => Promise
 
 /** Runs `work` with a new node-pg connection to `url`, always ending it. */
 export const withConnection = <T>(url: string, work: (client: pg.Client) => Promise<T>, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> =>
-  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), describeServerOr(url, "the database"), work);
+  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), describeServerOr(url, "the database"), work);
 
 async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   try {
