@@ -80,14 +80,60 @@ describe("hotel db migrate", () => {
 /** A session holding Prisma's migrate lock the way `prisma migrate deploy` does (a session lock). */
 async function holdMigrateLock(url: string, applicationName: string): Promise<{ pid: number; release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  client.on("error", () => undefined); // a failed test's drop() may end it first
   await client.connect();
   await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK_KEY]);
   const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? -1;
   return { pid, release: () => client.end() };
 }
 
+/** application_name of each session waiting for an advisory lock in `target`'s database. */
+const advisoryWaiters = (target: TestDatabase): Promise<{ application: string }[]> =>
+  target.query(
+    `SELECT a.application_name AS application FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND NOT l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+
+const tablesOf = async (target: TestDatabase): Promise<string[]> =>
+  (await target.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((row) => row.name);
+
 const tablesIn = async (schema: string): Promise<string[]> =>
   (await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map((row) => row.name);
+
+describe("a migrator that waited for the lock", () => {
+  it("reads the ledger another migrator created while it waited (not a stale catalog cache) and applies nothing twice", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    const first = new pg.Client({ connectionString: fresh.url });
+    const second = new pg.Client({ connectionString: fresh.url });
+    first.on("error", () => undefined);
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      // The second one has looked for the ledger before, when it was missing.
+      expect((await migrationStatus(second)).every((m) => m.state === "pending")).toBe(true);
+      await first.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK_KEY]);
+      const waiting = migrate(second);
+      await waitFor(async () => (await advisoryWaiters(fresh)).length === 1, 15_000, "the second migrator to wait");
+      // Meanwhile another tool (Prisma, say) records every migration as applied,
+      // creating the ledger with a handful of catalog changes.
+      await first.query(`CREATE TABLE "_prisma_migrations" (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL,
+        finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ,
+        started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`);
+      for (const m of localMigrations()) {
+        await first.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES (gen_random_uuid(), $1, $2, now(), 1)`, [
+          m.checksum,
+          m.name,
+        ]);
+      }
+      await first.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK_KEY]);
+      expect(await waiting).toEqual([]);
+      expect(await fresh.query(`SELECT count(*)::int AS n FROM _prisma_migrations`)).toEqual([{ n: localMigrations().length }]);
+      expect(await tablesOf(fresh)).toEqual(["_prisma_migrations"]);
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+      await fresh.drop();
+    }
+  });
+});
 
 describe("the migrator needs no session", () => {
   it("migrates a named schema with SET LOCAL only: tables and ledger land there, the connection keeps no search_path, lock_timeout or lock", async () => {
@@ -159,11 +205,9 @@ describe("the migrate lock wait is bounded", () => {
 
       const waiting = await holdMigrateLock(fresh.url, "short-migrator");
       const second = spawnCli(["db", "migrate", "--json", "--database-url", fresh.url], { env: { ...env, HOTEL_MIGRATE_LOCK_WAIT_MS: "20000" } });
-      await waitFor(
-        async () => (await fresh.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`))[0]?.n === 1,
-        15_000,
-        "the CLI to wait for the migrate lock",
-      );
+      await waitFor(async () => (await advisoryWaiters(fresh)).length === 1, 15_000, "the CLI to wait for the migrate lock");
+      // A hotel migrator names itself, so that the next one's message says who holds the lock.
+      expect(await advisoryWaiters(fresh)).toEqual([{ application: "hotel" }]);
       await waiting.release();
       const done = await second.done;
       expect(done.code).toBe(0);

@@ -64,7 +64,8 @@ interface LedgerRow {
 export const MIGRATE_LOCK_KEY = 72707369;
 export const DEFAULT_MIGRATE_LOCK_WAIT_MS = 10_000;
 
-const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+/** Prisma's ledger table, created under the migrate lock if missing. */
+const ledgerDdl = (table: string): string => `CREATE TABLE IF NOT EXISTS ${table} (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum"              VARCHAR(64) NOT NULL,
     "finished_at"           TIMESTAMPTZ,
@@ -74,6 +75,8 @@ const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
+
+const LEDGER_COLUMNS = "migration_name, checksum, finished_at, rolled_back_at";
 
 export function localMigrations(dir = migrationsDir()): LocalMigration[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -99,10 +102,11 @@ async function ledger(client: pg.ClientBase, schema: string | undefined): Promis
   );
   const table = found.rows[0]?.ledger;
   if (!table) return undefined;
-  const result = await client.query<LedgerRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at
-       FROM ${table} WHERE rolled_back_at IS NULL ORDER BY started_at`,
-  );
+  return readLedger(client, table);
+}
+
+async function readLedger(client: pg.ClientBase, table: string): Promise<LedgerRow[]> {
+  const result = await client.query<LedgerRow>(`SELECT ${LEDGER_COLUMNS} FROM ${table} WHERE rolled_back_at IS NULL ORDER BY started_at`);
   return result.rows;
 }
 
@@ -182,16 +186,17 @@ async function applyNext(client: pg.ClientBase, local: LocalMigration[], options
   await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'${schemaPath}`);
   try {
     await takeMigrateLock(client, lockWaitMs);
-    if (options.schema !== undefined) await assertSchemaExists(client, options.schema);
-    let rows = await ledger(client, options.schema);
-    if (!rows) {
-      await client.query(LEDGER_DDL);
-      rows = [];
-    }
+    // Under the lock the ledger is created if missing and read by name, never
+    // through to_regclass(): a lookup that takes no lock can answer from this
+    // backend's catalog cache, which may not yet know the ledger another
+    // migrator created and committed while we waited.
+    const table = await ledgerTable(client, options.schema);
+    await client.query(ledgerDdl(table));
+    const rows = await readLedger(client, table);
     const statuses = statusOf(local, rows);
     refuseInconsistent(statuses);
     const next = firstPending(local, statuses);
-    if (next) await applyOne(client, next);
+    if (next) await applyOne(client, table, next);
     await client.query("COMMIT");
     return next?.name;
   } catch (error) {
@@ -215,9 +220,14 @@ async function takeMigrateLock(client: pg.ClientBase, lockWaitMs: number): Promi
   await client.query("SET LOCAL lock_timeout TO DEFAULT");
 }
 
-async function assertSchemaExists(client: pg.ClientBase, schema: string): Promise<void> {
+/** The ledger's qualified name: in `schema` (which must exist), else in the current schema. */
+async function ledgerTable(client: pg.ClientBase, schema: string | undefined): Promise<string> {
   const { rows } = await client.query<{ current: string | null }>("SELECT current_schema() AS current");
-  if (rows[0]?.current !== schema) throw new HotelError("CONFIG", `Schema "${schema}" does not exist: create it before migrating it`);
+  const current = rows[0]?.current ?? null;
+  // SET LOCAL search_path names the schema first; current_schema() skips a schema that does not exist.
+  if (schema !== undefined && current !== schema) throw new HotelError("CONFIG", `Schema "${schema}" does not exist: create it before migrating it`);
+  if (current === null) throw new HotelError("CONFIG", "No schema to migrate: the search_path names no existing schema");
+  return `${client.escapeIdentifier(current)}."_prisma_migrations"`;
 }
 
 async function migrateLockBusy(client: pg.ClientBase, lockWaitMs: number): Promise<HotelError> {
@@ -231,17 +241,17 @@ async function migrateLockBusy(client: pg.ClientBase, lockWaitMs: number): Promi
   );
 }
 
-async function applyOne(client: pg.ClientBase, migration: LocalMigration): Promise<void> {
+async function applyOne(client: pg.ClientBase, table: string, migration: LocalMigration): Promise<void> {
   const id = randomUUID();
   try {
     await client.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count)
+      `INSERT INTO ${table} (id, checksum, migration_name, started_at, applied_steps_count)
        VALUES ($1, $2, $3, now(), 0)`,
       [id, migration.checksum, migration.name],
     );
     await client.query(migration.sql);
     await client.query(
-      `UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
+      `UPDATE ${table} SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`,
       [id],
     );
   } catch (error) {
