@@ -8,12 +8,17 @@ import { migrationsDir } from "../src/db/paths.js";
 import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 
+/** Migrated once; the tests below only read its ledger or fail to change it. */
 let db: TestDatabase;
+/** Holds btree_gist (in public) and nothing else: each schema test migrates a schema of its own into it. */
+let schemasDb: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrate: false });
+  db = await createTestDatabase();
+  schemasDb = await createTestDatabase({ migrate: false });
+  await schemasDb.query(`CREATE EXTENSION IF NOT EXISTS btree_gist`);
 });
-afterAll(async () => db?.drop());
+afterAll(async () => Promise.all([db?.drop(), schemasDb?.drop()]));
 
 async function withClient<T>(work: (client: pg.Client) => Promise<T>, url = db.url): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -26,12 +31,18 @@ async function withClient<T>(work: (client: pg.Client) => Promise<T>, url = db.u
 }
 
 describe("hotel db migrate", () => {
-  it("two concurrent migrations apply each migration exactly once", async () => {
-    const results = await Promise.all([withClient((c) => migrate(c)), withClient((c) => migrate(c)), withClient((c) => migrate(c))]);
-    const names = localMigrations().map((m) => m.name);
-    expect(results.flat().sort()).toEqual(names);
-    const rows = await db.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
-    expect(rows.map((r) => r.migration_name)).toEqual(names);
+  it("three concurrent migrations apply each migration exactly once", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const one = (): Promise<string[]> => withClient((c) => migrate(c), fresh.url);
+      const results = await Promise.all([one(), one(), one()]);
+      const names = localMigrations().map((m) => m.name);
+      expect(results.flat().sort()).toEqual(names);
+      const rows = await fresh.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
+      expect(rows.map((r) => r.migration_name)).toEqual(names);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it("records migrations the way Prisma does: uuid id, sha256 checksum of migration.sql, finished_at, one step", async () => {
@@ -98,7 +109,7 @@ const tablesOf = async (target: TestDatabase): Promise<string[]> =>
   (await target.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((row) => row.name);
 
 const tablesIn = async (schema: string): Promise<string[]> =>
-  (await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map((row) => row.name);
+  (await schemasDb.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).map((row) => row.name);
 
 describe("a migrator that waited for the lock", () => {
   it("reads the ledger another migrator created while it waited (not a stale catalog cache) and applies nothing twice", async () => {
@@ -137,8 +148,7 @@ describe("a migrator that waited for the lock", () => {
 
 describe("the migrator needs no session", () => {
   it("migrates a named schema with SET LOCAL only: tables and ledger land there, the connection keeps no search_path, lock_timeout or lock", async () => {
-    await db.query(`CREATE SCHEMA hotel_named`);
-    const publicLedger = await db.query(`SELECT id FROM public._prisma_migrations ORDER BY id`);
+    await schemasDb.query(`CREATE SCHEMA hotel_named`);
     await withClient(async (client) => {
       expect(await migrate(client, { schema: "hotel_named" })).toEqual(localMigrations().map((m) => m.name));
       const session = await client.query(
@@ -148,28 +158,34 @@ describe("the migrator needs no session", () => {
       expect(session.rows).toEqual([{ search_path: '"$user", public', lock_timeout: "0", advisory_locks: 0 }]);
       expect((await migrationStatus(client, { schema: "hotel_named" })).map((m) => m.state)).toEqual(localMigrations().map(() => "applied"));
       expect(await migrate(client, { schema: "hotel_named" })).toEqual([]);
-    });
+    }, schemasDb.url);
     expect(await tablesIn("hotel_named")).toEqual(expect.arrayContaining(["_prisma_migrations", "bookings", "suites", "tiers"]));
-    expect(await db.query(`SELECT id FROM public._prisma_migrations ORDER BY id`)).toEqual(publicLedger);
-    await db.query(`DROP SCHEMA hotel_named CASCADE`);
+    // Functions created `SET search_path FROM CURRENT` took the schema alone from SET LOCAL.
+    const paths = await schemasDb.query<{ config: string }>(
+      `SELECT DISTINCT unnest(proconfig) AS config FROM pg_proc WHERE pronamespace = 'hotel_named'::regnamespace AND proconfig IS NOT NULL`,
+    );
+    expect(paths.length).toBeGreaterThan(0);
+    for (const { config } of paths) expect(config).toMatch(/^search_path="?hotel_named"?$/);
+    expect(await tablesIn("public")).toEqual([]);
+    await schemasDb.query(`DROP SCHEMA hotel_named CASCADE`);
   });
 
   it("refuses a schema that does not exist", async () => {
-    await expect(withClient((client) => migrate(client, { schema: "hotel_no_such_schema" }))).rejects.toMatchObject({
+    await expect(withClient((client) => migrate(client, { schema: "hotel_no_such_schema" }), schemasDb.url)).rejects.toMatchObject({
       code: "CONFIG",
       message: expect.stringContaining(`Schema "hotel_no_such_schema" does not exist`),
     });
-    expect(await tablesIn("public")).not.toContain("hotel_no_such_schema");
+    expect(await tablesIn("public")).toEqual([]);
   });
 });
 
 describe("the migrate lock wait is bounded", () => {
   it("a migrator waits lockWaitMs for a session holding Prisma's lock, then fails BUSY naming pid, application, client and hold time", async () => {
-    await db.query(`CREATE SCHEMA hotel_locked`);
-    const holder = await holdMigrateLock(db.url, "prisma-migrate-holder");
+    await schemasDb.query(`CREATE SCHEMA hotel_locked`);
+    const holder = await holdMigrateLock(schemasDb.url, "prisma-migrate-holder");
     try {
       const started = performance.now();
-      const failure = await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 })).catch((error: unknown) => error);
+      const failure = await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 }), schemasDb.url).catch((error: unknown) => error);
       const waitedMs = performance.now() - started;
       expect(failure).toMatchObject({ code: "BUSY", retryAfter: 1 });
       const message = (failure as Error).message;
@@ -182,9 +198,9 @@ describe("the migrate lock wait is bounded", () => {
     } finally {
       await holder.release();
     }
-    await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 }));
+    await withClient((client) => migrate(client, { schema: "hotel_locked", lockWaitMs: 400 }), schemasDb.url);
     expect(await tablesIn("hotel_locked")).toContain("bookings");
-    await db.query(`DROP SCHEMA hotel_locked CASCADE`);
+    await schemasDb.query(`DROP SCHEMA hotel_locked CASCADE`);
   });
 
   it("while another migrator holds the lock `hotel db migrate --lock-wait 300` exits 75 naming it; once it lets go, a waiting CLI applies everything", async () => {

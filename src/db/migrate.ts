@@ -40,8 +40,11 @@ export interface MigrateOptions {
   local?: LocalMigration[];
   /**
    * Migrate this schema (ledger included) instead of the connection's current
-   * schema. Each transaction sets its own search_path (`SET LOCAL`), since a
-   * pooler does not keep a session's search_path from one transaction to the next.
+   * schema. Each transaction sets search_path to it alone (`SET LOCAL`), since
+   * a pooler does not keep a session's search_path from one transaction to
+   * the next; functions created `SET search_path FROM CURRENT` then see this
+   * schema only. Extensions the migrations need (btree_gist) must already be
+   * installed elsewhere, or they land in this schema.
    */
   schema?: string;
   /** Longest wait for the migrate lock before giving up with BUSY (exit 75). */
@@ -182,7 +185,7 @@ async function applyNext(client: pg.ClientBase, local: LocalMigration[], options
   const lockWaitMs = options.lockWaitMs ?? DEFAULT_MIGRATE_LOCK_WAIT_MS;
   // One round trip; SET LOCAL ends with the transaction, so nothing leaks to
   // the next user of a pooled server connection.
-  const schemaPath = options.schema === undefined ? "" : `; SET LOCAL search_path TO ${client.escapeIdentifier(options.schema)}, public`;
+  const schemaPath = options.schema === undefined ? "" : `; SET LOCAL search_path TO ${client.escapeIdentifier(options.schema)}`;
   await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'${schemaPath}`);
   try {
     await takeMigrateLock(client, lockWaitMs);
@@ -224,7 +227,7 @@ async function takeMigrateLock(client: pg.ClientBase, lockWaitMs: number): Promi
 async function ledgerTable(client: pg.ClientBase, schema: string | undefined): Promise<string> {
   const { rows } = await client.query<{ current: string | null }>("SELECT current_schema() AS current");
   const current = rows[0]?.current ?? null;
-  // SET LOCAL search_path names the schema first; current_schema() skips a schema that does not exist.
+  // SET LOCAL search_path names the schema; current_schema() skips a schema that does not exist.
   if (schema !== undefined && current !== schema) throw new HotelError("CONFIG", `Schema "${schema}" does not exist: create it before migrating it`);
   if (current === null) throw new HotelError("CONFIG", "No schema to migrate: the search_path names no existing schema");
   return `${client.escapeIdentifier(current)}."_prisma_migrations"`;
