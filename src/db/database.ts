@@ -24,7 +24,7 @@ export interface DatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
-  /** Connection URL with the session settings applied (holds the password). */
+  /** Connection URL (holds the password); it sets nothing for the session. */
   url: string;
   /** Where the data is, safe to print: host:port or "embedded (<dir>)". */
   server: string;
@@ -46,16 +46,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const APPLICATION_NAME = "hotel";
 
 /**
- * The connection URL of a Database. Nothing is set for the session: through a
- * pooler in transaction mode (PgBouncer `pool_mode = transaction`) a session
- * setting would not follow the client from one transaction to the next, and
- * PgBouncer 1.18 refuses the libpq `options` startup parameter outright
- * (tests/support/pgbouncer.ts). What a transaction needs (READ COMMITTED,
- * lock_timeout) it sets for itself.
- *
- * The one exception is `schema` (the stress scratch schemas): search_path is
- * set here for the session, for whatever raw SQL still names tables without
- * their schema. That works on a direct connection only.
+ * A URL whose sessions see only `schema` (a stress run's scratch schema), for
+ * bookkeeping SQL that names tables without their schema. It sets
+ * search_path for the session, through libpq `options`: direct connections
+ * only. PgBouncer 1.18 refuses that parameter ("unsupported startup
+ * parameter: options"), and in transaction mode no session setting would
+ * follow the client from one transaction to the next anyway
+ * (tests/support/pgbouncer.ts).
  */
 export function sessionUrl(url: string, schema?: string): string {
   if (!schema) return url;
@@ -94,7 +91,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       throw toHotelError(error, server);
     }
   }
-  const url = sessionUrl(baseUrl, options.schema);
+  // Nothing is set for the session, so a pooler in transaction mode serves
+  // these connections: each transaction sets what it needs (READ COMMITTED,
+  // lock_timeout), and the core names tables with their schema (`schema`
+  // qualifies Prisma's model queries; raw SQL uses sqlName()).
+  const url = baseUrl;
   const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME };
   // Our own pool (not one the adapter builds) so that close() can see which
   // connections are busy and cancel their queries: closing a socket alone
