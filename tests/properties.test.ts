@@ -91,7 +91,7 @@ describe("a schema ready to be distributed by property", () => {
     try {
       const all = localMigrations();
       const firstRelease = all.filter((m) => m.name < "20261201000000");
-      await migrate(client, firstRelease);
+      await migrate(client, { local: firstRelease });
       await client.query(`
         INSERT INTO tiers (name) VALUES ('standard'), ('deluxe');
         INSERT INTO suites (number, tier_id) SELECT 'S' || g, 1 FROM generate_series(1, 3) g;
@@ -99,7 +99,7 @@ describe("a schema ready to be distributed by property", () => {
       await client.query(`SELECT * FROM hotel_book('standard', 'Old Guest', '2030-01-01', '2030-01-03', 'old-key', 5000)`);
       await client.query(`SELECT * FROM hotel_book('deluxe', 'Old Deluxe', '2030-01-01', '2030-01-02', NULL, 5000)`);
       const before = (await client.query(`SELECT id, suite_id, tier_id, guest_name, check_in::text, check_out::text, status, idempotency_key FROM bookings ORDER BY id`)).rows;
-      expect(await migrate(client, all)).toEqual(all.filter((m) => m.name >= "20261201000000").map((m) => m.name));
+      expect(await migrate(client, { local: all })).toEqual(all.filter((m) => m.name >= "20261201000000").map((m) => m.name));
       const after = (await client.query(`SELECT id, suite_id, tier_id, guest_name, check_in::text, check_out::text, status, idempotency_key FROM bookings ORDER BY id`)).rows;
       expect(after).toEqual(before);
       expect((await client.query(`SELECT DISTINCT p.name FROM bookings b JOIN properties p ON p.id = b.property_id`)).rows).toEqual([{ name: "main" }]);

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { toHotelError } from "../core/sqlstate.js";
+import { sendCancelRequest } from "./cancel.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { migrate } from "./migrate.js";
 import { describeServer, describeServerOr, parseDatabaseUrl, withSessionSettings } from "./url.js";
@@ -16,11 +18,13 @@ export interface DatabaseOptions {
   /** Connections in the pool; size it for the concurrency you run. */
   poolSize?: number;
   connectTimeoutMs?: number;
+  /** How long the embedded server's migration on start waits for another migrator. */
+  migrateLockWaitMs?: number;
 }
 
 export interface Database {
   prisma: PrismaClient;
-  /** Connection URL with the session settings applied (holds the password). */
+  /** Connection URL (holds the password); it sets nothing for the session. */
   url: string;
   /** Where the data is, safe to print: host:port or "embedded (<dir>)". */
   server: string;
@@ -37,17 +41,26 @@ export interface Database {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 /**
- * Every connection runs at READ COMMITTED whatever the server's default, since
- * the booking core depends on it (see hotel_book() in the migrations), and
- * with the scratch schema first on the search path when there is one: Prisma's
- * `schema` option qualifies model queries only, raw SQL follows search_path.
+ * What hotel's sessions show in pg_stat_activity (and in the migrator's "held
+ * by" message) unless the URL names another: a startup parameter of its own,
+ * which PgBouncer passes on. node-pg lets the URL's value win.
+ */
+const APPLICATION_NAME = "hotel";
+
+/**
+ * A URL whose sessions see only `schema` (a stress run's scratch schema), for
+ * bookkeeping SQL that names tables without their schema. It sets
+ * search_path for the session, through libpq `options`: direct connections
+ * only. PgBouncer 1.18 refuses that parameter ("unsupported startup
+ * parameter: options"), and in transaction mode no session setting would
+ * follow the client from one transaction to the next anyway
+ * (tests/support/pgbouncer.ts).
  */
 export function sessionUrl(url: string, schema?: string): string {
-  const settings: Record<string, string> = { default_transaction_isolation: "read committed" };
+  if (!schema) return url;
   // The scratch schema alone: its functions are created with this path
   // (SET search_path FROM CURRENT), and must never see the live schema's.
-  if (schema) settings.search_path = `"${schema}"`;
-  return withSessionSettings(url, settings);
+  return withSessionSettings(url, { search_path: `"${schema}"` });
 }
 
 export function resolveDatabaseUrl(options: DatabaseOptions): string | undefined {
@@ -75,14 +88,18 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     server = `embedded PostgreSQL (${home})`;
     release = () => lease.release();
     try {
-      await migrateUrl(sessionUrl(baseUrl), connectTimeoutMs, server);
+      await migrateUrl(baseUrl, connectTimeoutMs, server, options.migrateLockWaitMs);
     } catch (error) {
       await release();
       throw toHotelError(error, server);
     }
   }
-  const url = sessionUrl(baseUrl, options.schema);
-  const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs };
+  // Nothing is set for the session, so a pooler in transaction mode serves
+  // these connections: each transaction sets what it needs (READ COMMITTED,
+  // lock_timeout), and the core names tables with their schema (`schema`
+  // qualifies Prisma's model queries; raw SQL uses sqlName()).
+  const url = baseUrl;
+  const clientConfig = { connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME };
   // Our own pool (not one the adapter builds) so that close() can see which
   // connections are busy and cancel their queries: closing a socket alone
   // does not stop a backend that is waiting for a lock.
@@ -111,7 +128,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     async close() {
       if (closed) return;
       closed = true;
-      await cancelQueries([...busy], clientConfig, (client) => busy.has(client));
+      await cancelQueries([...busy], (client) => busy.has(client));
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       await release();
@@ -119,44 +136,29 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   };
 }
 
+/** How long close() lets cancelled queries come back before it closes their connections. */
+const CANCEL_GRACE_MS = 1000;
+
 /**
  * Asks the server to cancel whatever the given connections are running, so
  * that an interrupted command rolls back now rather than when its lock wait
- * ends, then closes them.
+ * ends, then closes those still busy. A pooler forwards a cancel on its own
+ * connection to the server, after it has answered ours: closing the client
+ * before the cancelled query comes back could lose the cancel, and the server
+ * would let the query wait on (a backend waiting for a lock does not notice a
+ * closed socket).
  */
-async function cancelQueries(clients: pg.ClientBase[], config: pg.ClientConfig, stillBusy: (client: pg.ClientBase) => boolean): Promise<void> {
-  const pids = clients.map((client) => (client as pg.ClientBase & { processID?: number }).processID).filter((pid): pid is number => typeof pid === "number");
-  if (pids.length > 0) {
-    const admin = new pg.Client({ ...config, connectionTimeoutMillis: 2000 });
-    admin.on("error", () => undefined);
-    try {
-      await admin.connect();
-      await admin.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
-    } catch {
-      // Best effort: the server also rolls back when it notices the closed socket.
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-  }
-  for (const client of clients) {
-    // The cancelled query may have handed its client back meanwhile.
-    if (!stillBusy(client)) continue;
-    try {
-      if ("release" in client && typeof client.release === "function") {
-        const pooled = client as pg.PoolClient;
-        pooled.release(true);
-        // Its owner still holds it and hands it back when its query fails:
-        // pg-pool throws (uncaught, from a socket callback) on a second release.
-        pooled.release = () => undefined;
-      } else await (client as pg.Client).end();
-    } catch {
-      // Already released or ended by its owner: nothing left to close.
-    }
-  }
+async function cancelQueries(clients: pg.ClientBase[], stillBusy: (client: pg.ClientBase) => boolean): Promise<void> {
+  await Promise.all(clients.map((client) => sendCancelRequest(client as pg.ClientBase & Parameters<typeof sendCancelRequest>[0])));
+  const deadline = Date.now() + CANCEL_GRACE_MS;
+  while (clients.some(stillBusy) && Date.now() < deadline) await sleep(10);
+  // end(), not release(): the owner of a pooled client releases it itself
+  // when its query fails, and a second release throws.
+  await Promise.all(clients.filter(stillBusy).map((client) => (client as pg.Client).end().catch(() => undefined)));
 }
 
-async function migrateUrl(url: string, connectTimeoutMs: number, server: string): Promise<string[]> {
-  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), server, migrate);
+async function migrateUrl(url: string, connectTimeoutMs: number, server: string, lockWaitMs: number | undefined): Promise<string[]> {
+  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), server, (client) => migrate(client, { lockWaitMs }));
 }
 
 /** Runs `work` with a connected node-pg client of the Database, always ending it. */
@@ -164,7 +166,7 @@ export const withClient = <T>(db: Database, work: (client: pg.Client) => Promise
 
 /** Runs `work` with a new node-pg connection to `url`, always ending it. */
 export const withConnection = <T>(url: string, work: (client: pg.Client) => Promise<T>, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> =>
-  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs }), describeServerOr(url, "the database"), work);
+  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), describeServerOr(url, "the database"), work);
 
 async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   // A backend ended from elsewhere (a stress teardown, an admin) fails the query in hand; without a listener it would crash the process.

@@ -46,15 +46,22 @@ export function describeServerOr(raw: string, fallback: string): string {
 }
 
 /**
- * Adds libpq `options` (`-c name=value`) to a URL, keeping any the user gave.
- * node-pg lets options from the connection string override the config object,
- * so they have to travel inside the URL.
+ * Adds session settings to a URL, keeping any the user gave. application_name
+ * travels as a startup parameter of its own, which PgBouncer passes on to the
+ * server; anything else goes into libpq `options` (`-c name=value`), which
+ * PgBouncer 1.18 refuses ("unsupported startup parameter: options") unless it
+ * is told to ignore it, so use those on direct connections only. node-pg lets
+ * options from the connection string override the config object, so they
+ * have to travel inside the URL.
  */
 export function withSessionSettings(raw: string, settings: Record<string, string>): string {
   const url = parseDatabaseUrl(raw);
-  const ours = Object.entries(settings)
+  const { application_name: applicationName, ...rest } = settings;
+  if (applicationName !== undefined) url.searchParams.set("application_name", applicationName);
+  const ours = Object.entries(rest)
     .map(([name, value]) => `-c ${name}=${value.replace(/([\\ ])/g, "\\$1")}`)
     .join(" ");
+  if (ours === "") return url.toString();
   const existing = url.searchParams.get("options");
   url.searchParams.set("options", existing ? `${existing} ${ours}` : ours);
   return url.toString();
