@@ -6,6 +6,7 @@ import { Histogram, LoadDriver, OUTCOME, type Percentiles } from "../src/stress/
 import { LIMIT_DDL, LIMIT_TABLE } from "./limit.js";
 import { CHECK_IN, FLASH_NIGHT_KEY } from "./scenarios.js";
 import { withScratch } from "./scratch.js";
+import { sessionUrl } from "../src/db/database.js";
 
 /**
  * What the locks themselves cost when nobody else wants them: one client,
@@ -64,7 +65,7 @@ export async function measureOverhead(baseUrl: string, n: number, maxSeconds: nu
   const nightOf = (pairNight: number, index: number): string => (index < 0 ? night(2) : night(pairNight));
   return withScratch(baseUrl, async (scratch) => {
     await createInventory(scratch, { tiers: [{ name: "standard", prefix: "STA", capacity: n + 20 }], checkIn: CHECK_IN, warmUpRequests: 0, prefill: 0, historyNights: 0 });
-    await withPg(scratch.url, async (client) => {
+    await withPg(sessionUrl(scratch.databaseUrl, scratch.name), async (client) => {
       await createLockFreeCopy(client);
       await client.query(LIMIT_DDL);
     });
@@ -84,7 +85,7 @@ export async function measureOverhead(baseUrl: string, n: number, maxSeconds: nu
       await db.close();
     }
 
-    const client = new pg.Client({ connectionString: scratch.url });
+    const client = new pg.Client({ connectionString: sessionUrl(scratch.databaseUrl, scratch.name) });
     client.on("error", () => undefined);
     await client.connect();
     try {

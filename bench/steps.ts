@@ -8,6 +8,7 @@ import { limitRow, phaseRow, type LimitRow, type PhaseRow } from "./report.js";
 import { FLASH_NIGHT_KEY } from "./scenarios.js";
 import { withScratch } from "./scratch.js";
 import { redactSecrets } from "../src/db/url.js";
+import { sessionUrl } from "../src/db/database.js";
 
 /**
  * The measured steps of a plan, in order: the limit (raw node-pg), pgbench,
@@ -42,10 +43,10 @@ export async function runSteps(input: StepsInput): Promise<StepsResult> {
   // The limit's own scratch schema lives for the whole run, so that its
   // repeat measurements cost no set-up.
   await withScratch(input.url, async (limitScratch) => {
-    await withPg(limitScratch.url, (client: pg.Client) => client.query(LIMIT_DDL));
+    await withPg(sessionUrl(limitScratch.databaseUrl, limitScratch.name), (client: pg.Client) => client.query(LIMIT_DDL));
     for (const step of input.steps) {
       try {
-        await runStep(step, input, result, { url: limitScratch.url, schema: limitScratch.name, pgbench: pgbenchBinary });
+        await runStep(step, input, result, { url: sessionUrl(limitScratch.databaseUrl, limitScratch.name), schema: limitScratch.name, pgbench: pgbenchBinary });
       } catch (error) {
         const what = step.kind === "interleaved" ? step.name : step.kind === "phase" ? `${step.strategy} ${step.scenario.id}` : step.kind;
         input.notes.push(`${what} failed: ${message(error)}`);

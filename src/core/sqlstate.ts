@@ -136,6 +136,13 @@ export function toHotelError(error: unknown, server = "the database"): HotelErro
     return new HotelError("CONFIG", `The database at ${server} has no hotel schema: run \`hotel db migrate\``, options);
   }
   if (state === SQLSTATE.insufficientPrivilege) return new HotelError("CONFIG", `The database user lacks a privilege hotel needs at ${server}`, options);
+  if (state === "25001") {
+    return new HotelError(
+      "CONFIG",
+      `The database at ${server} runs transactions at another isolation level by default; hotel needs READ COMMITTED: ALTER DATABASE <name> SET default_transaction_isolation = 'read committed'`,
+      options,
+    );
+  }
   if (state?.startsWith("28") || state === "3D000") {
     return new HotelError("DB_UNAVAILABLE", `Cannot log in to the database at ${server} (SQLSTATE ${state}): check the user, password and database name`, options);
   }

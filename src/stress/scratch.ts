@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { HotelError } from "../core/errors.js";
-import { sessionUrl, withConnection } from "../db/database.js";
+import { withConnection } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { redactSecrets, withSessionSettings } from "../db/url.js";
 import type { JudgedBooking, JudgedSuite } from "./oracle.js";
@@ -18,15 +18,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface ScratchSchema {
   name: string;
-  /**
-   * Every connection of the run carries this application_name, so the
-   * teardown can end exactly the run's sessions (in any process) before it
-   * drops the schema.
-   */
+  /** The run's connections carry this application_name (shown in pg_stat_activity). */
   applicationName: string;
-  /** The base URL plus application_name and the scratch search_path (holds the password). */
-  url: string;
-  /** The base URL plus application_name, for openDatabase({ schema }). */
+  /** The base URL plus application_name, for openDatabase({ schema }) (holds the password). */
   databaseUrl: string;
 }
 
@@ -40,6 +34,26 @@ export const isScratchName = (name: string): boolean => /^hotel_stress_[0-9a-f]{
 export const withPg = <T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> => withConnection(url, work, CONNECT_TIMEOUT_MS);
 
 /**
+ * Runs `work` in one transaction whose search_path is the scratch schema
+ * alone (SET LOCAL): unqualified names reach the scratch tables and nothing
+ * else, and no setting outlives the transaction, which a connection pooler
+ * in transaction mode requires.
+ */
+export const inScratch = <T>(scratch: ScratchSchema, work: (client: pg.Client) => Promise<T>): Promise<T> =>
+  withPg(scratch.databaseUrl, async (client) => {
+    await client.query("BEGIN");
+    try {
+      await client.query(`SET LOCAL search_path TO "${scratch.name}"`);
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  });
+
+/**
  * Creates and migrates the schema. btree_gist is created first on a plain
  * connection, so that it lands in the default schema (public) and is not
  * dropped with the scratch schema; the migration's own CREATE EXTENSION IF NOT
@@ -50,7 +64,7 @@ export const withPg = <T>(url: string, work: (client: pg.Client) => Promise<T>):
 export async function createScratchSchema(baseUrl: string, name: string): Promise<ScratchSchema> {
   if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to use "${name}" as a scratch schema`);
   const databaseUrl = withSessionSettings(baseUrl, { application_name: name });
-  const scratch: ScratchSchema = { name, applicationName: name, databaseUrl, url: sessionUrl(databaseUrl, name) };
+  const scratch: ScratchSchema = { name, applicationName: name, databaseUrl };
   await withPg(baseUrl, async (client) => {
     await client.query("CREATE EXTENSION IF NOT EXISTS btree_gist");
     await client.query("BEGIN");
@@ -58,11 +72,8 @@ export async function createScratchSchema(baseUrl: string, name: string): Promis
     await client.query(`COMMENT ON SCHEMA "${name}" IS '${SCRATCH_COMMENT} ${new Date().toISOString()}'`);
     await client.query("COMMIT");
   });
-  await withPg(scratch.url, async (client) => {
-    const [row] = (await client.query<{ schema: string }>("SELECT current_schema() AS schema")).rows;
-    if (row?.schema !== name) throw new HotelError("INTERNAL", `scratch connection works in schema ${row?.schema ?? "(none)"}, not ${name}`);
-    await migrate(client);
-  });
+  // Each migration sets the search path to the scratch schema alone, inside its own transaction.
+  await withPg(databaseUrl, (client) => migrate(client, { schema: name }));
   return scratch;
 }
 
@@ -129,7 +140,7 @@ export async function createInventory(scratch: ScratchSchema, plan: InventoryPla
   const tiers = [...plan.tiers];
   const warmUpSuites = plan.warmUpRequests > 0 || plan.historyNights > 0 ? Math.max(warmUpSuitesFor(plan.warmUpRequests), plan.historyNights > 0 ? HISTORY_SUITES : 0) : 0;
   if (warmUpSuites > 0) tiers.push({ name: WARM_UP_TIER, prefix: "WUP", capacity: warmUpSuites });
-  await withPg(scratch.url, async (client) => {
+  await inScratch(scratch, async (client) => {
     for (const tier of tiers) {
       const numbers = Array.from({ length: tier.capacity }, (_, j) => scratchSuiteNumber(tier, j));
       await client.query(
@@ -156,13 +167,13 @@ export async function createInventory(scratch: ScratchSchema, plan: InventoryPla
         [plan.tiers[0]?.name, plan.checkIn, plan.prefill],
       );
     }
-    await client.query("ANALYZE");
+    await client.query("ANALYZE tiers, suites, bookings, tier_night_counts, tier_suite_counts");
   });
 }
 
 /** Deletes the warm-up bookings, so that a kept schema's bookings are the run's own (the warm-up tier stays, empty). */
 export async function removeWarmUpBookings(scratch: ScratchSchema): Promise<void> {
-  await withPg(scratch.url, (client) => client.query(`DELETE FROM bookings WHERE tier_id IN (SELECT id FROM tiers WHERE name = $1)`, [WARM_UP_TIER]));
+  await inScratch(scratch, (client) => client.query(`DELETE FROM bookings WHERE tier_id IN (SELECT id FROM tiers WHERE name = $1)`, [WARM_UP_TIER]));
 }
 
 /**
@@ -173,21 +184,31 @@ export async function dropScratchSchema(baseUrl: string, name: string): Promise<
   if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to drop "${name}": not a scratch schema`);
   await withPg(baseUrl, async (client) => {
     await terminateSessions(client, name);
-    await client.query("SET lock_timeout = '10s'");
+    await client.query("BEGIN");
+    await client.query("SET LOCAL lock_timeout = '10s'");
     await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await client.query("COMMIT");
   });
 }
 
-export async function terminateSessions(client: pg.ClientBase, applicationName: string): Promise<void> {
+/**
+ * Ends the sessions that hold a lock on a table of the scratch schema (a run's
+ * request still in flight), so the drop does not wait for them. Chosen by the
+ * locks they hold, not by application_name: behind a connection pooler a
+ * server connection keeps the name of whichever client used it last, and
+ * might be serving a live booking now.
+ */
+export async function terminateSessions(client: pg.ClientBase, schema: string): Promise<void> {
   await client.query(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE application_name = $1 AND pid <> pg_backend_pid() AND datname = current_database()`,
-    [applicationName],
+    `SELECT pg_terminate_backend(pid)
+       FROM (SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+              WHERE c.relnamespace = to_regnamespace($1) AND l.pid <> pg_backend_pid()) holders`,
+    [`"${schema}"`],
   );
 }
 
-export async function endSessions(baseUrl: string, applicationName: string): Promise<void> {
-  await withPg(baseUrl, (client) => terminateSessions(client, applicationName));
+export async function endSessions(baseUrl: string, schema: string): Promise<void> {
+  await withPg(baseUrl, (client) => terminateSessions(client, schema));
 }
 
 /** Connections this run may open without starving the server (max_connections minus what is in use). */
@@ -213,7 +234,7 @@ export interface FinalRows {
 
 /** The final rows of the scenario's tiers (not the warm-up tier), read with plain pg, not through the code under test. */
 export async function readFinalRows(scratch: ScratchSchema): Promise<FinalRows> {
-  return withPg(scratch.url, async (client) => {
+  return inScratch(scratch, async (client) => {
     const suites = (
       await client.query<{ suite: string; tier: string; active: boolean }>(
         `SELECT s.number AS suite, t.name AS tier, s.active FROM suites s JOIN tiers t ON t.id = s.tier_id WHERE t.name <> $1`,
@@ -243,7 +264,7 @@ export async function readFinalRows(scratch: ScratchSchema): Promise<FinalRows> 
 
 /** The server's PostgreSQL version, for the report. */
 export async function serverVersion(scratch: ScratchSchema): Promise<string> {
-  return withPg(scratch.url, async (client) => `PostgreSQL ${(await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"}`);
+  return withPg(scratch.databaseUrl, async (client) => `PostgreSQL ${(await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"}`);
 }
 
 /** How to look at a kept scratch schema (the password redacted). */
