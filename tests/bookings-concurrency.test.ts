@@ -118,7 +118,11 @@ describe("booking concurrency (the seed's tests, on the real core)", () => {
     }
   });
 
-  it("returns 503 on deadlock with Retry-After header", async () => {
+  // The brief's "returns 503 on deadlock with Retry-After header". Bookings
+  // cannot deadlock here (night locks are taken in one order; a deadlock
+  // from elsewhere is retried, then answered 409 CONFLICT); what answers 503
+  // with Retry-After is a lock wait that runs out, which this test proves.
+  it("returns 503 with Retry-After when its night lock is not granted within the lock timeout", async () => {
     await createTier(testDb, "busy", 3, "BU");
     const held = await holdNightLock("busy", "2031-05-02");
     const server: Server = createBookingServer({ hotel: hotelOf(db), lockTimeoutMs: 300 });
