@@ -171,7 +171,8 @@ export function buildProgram(version: string, hooks: ProgramHooks): Command {
   program
     .command("check")
     .description("audit the live data: overbooked nights, double-booked suites, bookings on inactive suites, orphans")
-    .addHelpText("after", examples("hotel check", "hotel check --json"))
+    .option("--repair", "rebuild drifted counts and stale marks under the night locks, expire lapsed holds, and list what changed")
+    .addHelpText("after", examples("hotel check", "hotel check --json", "hotel check --repair"))
     .action(action(async () => (await import("./commands/check.js")).run as Action));
 
   program
