@@ -76,12 +76,13 @@ export async function repairIntegrity(hotel: Hotel, options: RepairOptions = {})
 
 function repairRun(ctx: CheckContext, hotel: Hotel, options: RepairOptions): RepairRun {
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const chunkNights = options.chunkNights ?? 31;
   const attempts = options.attempts ?? 3;
   return {
     ctx,
     hotel,
     lockTimeoutMs,
-    chunkNights: options.chunkNights ?? 31,
+    chunkNights,
     async transaction(what, work) {
       options.onProgress?.(what);
       for (let attempt = 1; ; attempt++) {
@@ -91,7 +92,8 @@ function repairRun(ctx: CheckContext, hotel: Hotel, options: RepairOptions): Rep
               await tx.$executeRawUnsafe(`SELECT set_config('lock_timeout', $1, true)`, `${lockTimeoutMs}ms`);
               return work(tx);
             },
-            { isolationLevel: "ReadCommitted", maxWait: lockTimeoutMs, timeout: lockTimeoutMs * 10 + 60_000 },
+            // Each night lock may take up to lock_timeout: time enough for a whole chunk.
+            { isolationLevel: "ReadCommitted", maxWait: lockTimeoutMs, timeout: lockTimeoutMs * (chunkNights + 4) + 60_000 },
           );
         } catch (error) {
           if (!isTimeout(error) && !isRetryableConflict(error)) throw toHotelError(error);
