@@ -155,6 +155,26 @@ describe("hotel check --repair", () => {
     expect((await runCli(["--database-url", testDb.url, "check", "-v"])).stdout).toMatch(/Timings \(ms\): overbooked-night [\d.]+, .*stale-mark [\d.]+/);
   });
 
+  it("gives up on nights whose locks stay busy: exit 75, and what it repaired before is kept", async () => {
+    await createTier(testDb, "held-up", 2, "H");
+    expect((await book(hotel, { tier: "held-up", guestName: "A", checkIn: "2035-01-05", checkOut: "2035-01-06" })).outcome).toBe("accepted");
+    const tier = `(SELECT id FROM tiers WHERE name = 'held-up')`;
+    await testDb.query(`UPDATE tier_night_counts SET booked = 2 WHERE tier_id = ${tier}; UPDATE tier_suite_counts SET inactive = 3 WHERE tier_id = ${tier}`);
+    const gate = await holdNightLock(testDb, "held-up", "2035-01-05");
+    let result: Awaited<ReturnType<typeof runCli>>;
+    try {
+      result = await runCli(["--database-url", testDb.url, "--lock-timeout", "200", "check", "--repair", "--json"]);
+    } finally {
+      await gate.commit();
+    }
+    expect(result.code, result.stderr).toBe(75);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "BUSY", message: expect.stringMatching(/held-up's nights 2035-01-05 to 2035-01-05 stayed busy/) } });
+    expect(await testDb.query(`SELECT inactive FROM tier_suite_counts WHERE tier_id = ${tier}`)).toEqual([{ inactive: 0 }]);
+    expect(await testDb.query(`SELECT booked FROM tier_night_counts WHERE tier_id = ${tier}`)).toEqual([{ booked: 2 }]);
+    expect((await runCli(["--database-url", testDb.url, "check", "--repair"])).code).toBe(0);
+    expect(await testDb.query(`SELECT booked FROM tier_night_counts WHERE tier_id = ${tier}`)).toEqual([{ booked: 1 }]);
+  });
+
   it("repairs while 50 bookings race for 10 suites: exactly 10 are accepted, the counts are exact and check is clean", async () => {
     await createTier(testDb, "race", 11, "R");
     // R011 is taken every night from the raced one on, and every count of
