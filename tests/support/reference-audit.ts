@@ -76,7 +76,11 @@ export async function referenceProblems(db: TestDatabase, today: string): Promis
                                ('inactive suites', coalesce(c.inactive, 0), coalesce(a.inactive, 0))) AS k (what, counted, actual)
     WHERE tr.property_id = 1 AND k.counted <> k.actual ORDER BY 1, 2 LIMIT ${LIMIT}`);
   for (const row of suiteDrift) problems.push({ kind: "count-drift", ...row });
+  return [...problems, ...(await referenceMarksAndSchema(db))];
+}
 
+async function referenceMarksAndSchema(db: TestDatabase): Promise<Problem[]> {
+  const problems: Problem[] = [];
   const staleMarks = await db.query<{ tier: string; night: Date; mark: string; suite: string }>(`
     SELECT tr.name AS tier, n.night, n.low_water AS mark, s.number AS suite
     FROM tier_night_counts n
