@@ -12,19 +12,21 @@ import { withPg } from "../src/stress/scratch.js";
 
 /**
  * The "years" group (issue "Years of data"): the CLI as a process on a
- * hotel of 200 suites with years of bookings made by generateYears(), at
- * each size in turn (the rows of the smaller size stay and are added to).
- * It works in a database of its own on the server of `url`, created and
- * dropped here (the generator needs DDL). Runs `node bin/hotel.js` from
- * dist/: `npm run build` first.
+ * hotel of 200 suites with years of bookings made by generateYears(). Each
+ * size gets a database of its own on the server of `url` (the next one a
+ * copy of the last, plus the rows it lacks), created and dropped here (the
+ * generator needs DDL); then every command runs once per size in turn, for
+ * `runs` rounds, so that a change in the machine's load hits every size
+ * alike and the ratios between sizes hold within the run. Runs
+ * `node bin/hotel.js` from dist/: `npm run build` first.
  *
  * Standalone: `node bench/years.mjs [--database-url URL] [--sizes 0,100000,200000] [--runs 3] [--json]`.
  */
 
 export interface YearsOptions {
-  /** Bookings at each measured size, ascending (default 0, 100k, 200k). */
+  /** Bookings at each measured size (default 0, 100k, 200k). */
   sizes?: number[];
-  /** Runs of each command per size; the median is reported. */
+  /** Rounds: runs of each command per size; the median is reported. */
   runs?: number;
   /** The CLI to measure (default this package's bin/hotel.js). */
   bin?: string;
@@ -48,46 +50,63 @@ export interface YearsRow {
 const TIER = "years";
 const DAY_MS = 86_400_000;
 
+/** The commands measured, each given the run's number (for a booking's own night). */
+const COMMANDS: ReadonlyArray<{ command: string; args: (run: number) => string[] }> = [
+  { command: "hotel --version", args: () => ["--version"] },
+  { command: "hotel check", args: () => ["check", "--json"] },
+  { command: "hotel availability --nights 366", args: () => ["availability", "--nights", "366", "--json"] },
+  { command: "hotel bookings (one month)", args: () => ["bookings", "--from", isoDay(0), "--to", isoDay(30), "--json"] },
+  { command: "hotel book", args: (run) => ["book", "--tier", TIER, "--check-in", isoDay(9000 + run), "--nights", "1", "--guest", "Bench", "--json"] },
+];
+
 export async function runYearsBench(url: string, options: YearsOptions = {}): Promise<YearsRow[]> {
   const sizes = [...(options.sizes ?? [0, 100_000, 200_000])].sort((a, b) => a - b);
   const runs = options.runs ?? 3;
   const bin = options.bin ?? path.join(packageRoot(), "bin", "hotel.js");
   const log = options.log ?? (() => undefined);
-  const name = `hotel_years_${randomBytes(6).toString("hex")}`;
-  await withPg(url, (client) => client.query(`CREATE DATABASE "${name}"`));
-  const dbUrl = withDatabase(url, name);
-  const rows: YearsRow[] = [];
+  const prefix = `hotel_years_${randomBytes(6).toString("hex")}`;
+  const created: string[] = [];
   try {
-    await withPg(dbUrl, (client) => migrate(client));
-    const db = await openDatabase({ databaseUrl: dbUrl, poolSize: 2 });
-    try {
-      const hotel: Hotel = { prisma: db.prisma, schema: db.schema, property: "main", actor: "bench" };
-      let have = 0;
-      let booked = 0;
-      for (const size of sizes) {
-        const started = Date.now();
-        const made = await generateYears(hotel, { tier: TIER, bookings: size - have });
-        have = size;
-        log(`years: ${made.total} bookings (${made.firstNight} to ${made.lastNight}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        const hotelCli = (args: string[]) => runCli(bin, dbUrl, args);
-        const measure = (command: string, args: () => string[]): YearsRow => {
-          const row = measureCommand(size, command, runs, () => hotelCli(args()));
-          log(`years: ${size} bookings, ${command}: ${row.ms.toFixed(0)} ms${row.ok ? "" : ` (failed: ${row.error ?? "?"})`}`);
-          return row;
-        };
-        rows.push(measure("hotel --version", () => ["--version"]));
-        rows.push(measure("hotel check", () => ["check", "--json"]));
-        rows.push(measure("hotel availability --nights 366", () => ["availability", "--nights", "366", "--json"]));
-        rows.push(measure("hotel bookings (one month)", () => ["bookings", "--from", isoDay(0), "--to", isoDay(30), "--json"]));
-        rows.push(measure("hotel book", () => ["book", "--tier", TIER, "--check-in", isoDay(9000 + booked++), "--nights", "1", "--guest", "Bench", "--json"]));
-      }
-    } finally {
-      await db.close();
+    const databases: { size: number; url: string }[] = [];
+    for (const size of sizes) {
+      const name = `${prefix}_${size}`;
+      const previous = created.at(-1);
+      await withPg(url, (client) => client.query(`CREATE DATABASE "${name}"${previous ? ` TEMPLATE "${previous}"` : ""}`));
+      created.push(name);
+      const dbUrl = withDatabase(url, name);
+      if (!previous) await withPg(dbUrl, (client) => migrate(client));
+      await generate(dbUrl, size - (databases.at(-1)?.size ?? 0), log);
+      databases.push({ size, url: dbUrl });
     }
+    const results = new Map<string, CliRun[]>();
+    for (let run = 0; run < runs; run++) {
+      for (const { size, url: dbUrl } of databases) {
+        for (const { command, args } of COMMANDS) {
+          const key = `${size}/${command}`;
+          results.set(key, [...(results.get(key) ?? []), runCli(bin, dbUrl, args(run))]);
+        }
+      }
+      log(`years: round ${run + 1} of ${runs} done`);
+    }
+    return databases.flatMap(({ size }) => COMMANDS.map(({ command }) => summarise(size, command, results.get(`${size}/${command}`) ?? [])));
   } finally {
-    await withPg(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    for (const name of created.reverse()) await withPg(url, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
-  return rows;
+}
+
+/** Adds `bookings` generated rows to the database at `url`, then closes it (so that it can be copied). */
+async function generate(url: string, bookings: number, log: (line: string) => void): Promise<void> {
+  const db = await openDatabase({ databaseUrl: url, poolSize: 2 });
+  try {
+    const started = Date.now();
+    const hotel: Hotel = { prisma: db.prisma, schema: db.schema, property: "main", actor: "bench" };
+    const made = await generateYears(hotel, { tier: TIER, bookings });
+    log(`years: ${made.total} bookings (${made.firstNight || "-"} to ${made.lastNight || "-"}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await db.close();
+  }
+  // Flush the writes now, not during the measurements.
+  await withPg(url, (client) => client.query("CHECKPOINT")).catch(() => undefined);
 }
 
 const isoDay = (offset: number): string => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
@@ -106,8 +125,7 @@ function runCli(bin: string, databaseUrl: string, args: string[]): CliRun {
   return { ms: performance.now() - started, code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
-function measureCommand(bookings: number, command: string, runs: number, once: () => CliRun): YearsRow {
-  const results = Array.from({ length: runs }, once);
+function summarise(bookings: number, command: string, results: CliRun[]): YearsRow {
   const byTime = [...results].sort((a, b) => a.ms - b.ms);
   const median = byTime[Math.floor((byTime.length - 1) / 2)] as CliRun;
   const failed = results.find((result) => result.code !== 0);
@@ -123,7 +141,7 @@ function measureCommand(bookings: number, command: string, runs: number, once: (
     bookings,
     command,
     ms: median.ms,
-    runs,
+    runs: results.length,
     samples: results.map((result) => Math.round(result.ms)),
     ok: failed === undefined,
     ...(timings ? { timings } : {}),
