@@ -3,18 +3,12 @@ import { book, type BookingStrategy } from "../src/core/book.js";
 import { cancel } from "../src/core/front-desk.js";
 import type { Hotel } from "../src/core/hotel.js";
 import { availability } from "../src/core/availability.js";
-import type { Database } from "../src/db/database.js";
-import { bookedPerNight, createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { bookedPerNight, createTier, type TestDatabase, openHotelDatabase } from "./support/db.js";
 
 let testDb: TestDatabase;
-let db: Database;
 let hotel: Hotel;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.open({ poolSize: 25 });
-  hotel = hotelOf(db);
-});
+beforeAll(async () => ({ testDb, hotel } = await openHotelDatabase({ poolSize: 25 })));
 afterAll(async () => testDb?.drop());
 
 const confirmedCount = async (tier: string): Promise<number> =>

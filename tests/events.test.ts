@@ -7,7 +7,7 @@ import { history, log, type EventView } from "../src/core/history.js";
 import type { Hotel } from "../src/core/hotel.js";
 import { addSuites, disableSuite } from "../src/core/inventory.js";
 import type { Database } from "../src/db/database.js";
-import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { createTier, hotelOf, type TestDatabase, openHotelDatabase } from "./support/db.js";
 
 /** Every write appends one event in its own transaction; nothing else does. */
 
@@ -15,11 +15,7 @@ let testDb: TestDatabase;
 let db: Database;
 let hotel: Hotel;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.open({ poolSize: 25 });
-  hotel = hotelOf(db, "ada");
-});
+beforeAll(async () => ({ testDb, db, hotel } = await openHotelDatabase({ poolSize: 25, actor: "ada" })));
 afterAll(async () => testDb?.drop());
 
 const eventsOf = (operation: string, tier: string) =>

@@ -4,21 +4,15 @@ import { book, hold } from "../src/core/book.js";
 import type { BookingView } from "../src/core/booking.js";
 import { cancel, change, checkin, checkout, confirm, move, noshow } from "../src/core/front-desk.js";
 import type { Hotel } from "../src/core/hotel.js";
-import type { Database } from "../src/db/database.js";
-import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { createTier, type TestDatabase, openHotelDatabase } from "./support/db.js";
 import { holdNightLock, waitForLockWaiters } from "./support/sessions.js";
 
 /** change, move, checkin, checkout, noshow, confirm and cancel on a real PostgreSQL. */
 
 let testDb: TestDatabase;
-let db: Database;
 let hotel: Hotel;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.open({ poolSize: 30 });
-  hotel = hotelOf(db);
-});
+beforeAll(async () => ({ testDb, hotel } = await openHotelDatabase({ poolSize: 30 })));
 afterAll(async () => testDb?.drop());
 
 async function booked(tier: string, guestName: string, checkIn: string, checkOut: string): Promise<BookingView> {

@@ -6,9 +6,8 @@ import type { BookingOutcome } from "../src/core/booking.js";
 import { listBookings } from "../src/core/bookings.js";
 import { cancel, confirm } from "../src/core/front-desk.js";
 import type { Hotel } from "../src/core/hotel.js";
-import type { Database } from "../src/db/database.js";
 import { waitFor } from "./support/cli.js";
-import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { createTier, type TestDatabase, openHotelDatabase } from "./support/db.js";
 
 /**
  * Holds lapse at expires_at by the database's clock, with no sweeper: every
@@ -16,14 +15,9 @@ import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./su
  */
 
 let testDb: TestDatabase;
-let db: Database;
 let hotel: Hotel;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.open({ poolSize: 30 });
-  hotel = hotelOf(db);
-});
+beforeAll(async () => ({ testDb, hotel } = await openHotelDatabase({ poolSize: 30 })));
 afterAll(async () => testDb?.drop());
 afterEach(() => {
   vi.useRealTimers();

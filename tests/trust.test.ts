@@ -5,22 +5,17 @@ import { book } from "../src/core/book.js";
 import type { Hotel } from "../src/core/hotel.js";
 import { disableSuite } from "../src/core/inventory.js";
 import { change } from "../src/core/front-desk.js";
-import { openDatabase, type Database } from "../src/db/database.js";
+import { openDatabase } from "../src/db/database.js";
 import { createInventory, createScratchSchema, dropScratchSchema, newScratchName } from "../src/stress/scratch.js";
-import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
+import { createTestDatabase, createTier, hotelOf, type TestDatabase, openHotelDatabase } from "./support/db.js";
 import { holdNightLock, openSession, waitForLockWaiters } from "./support/sessions.js";
 
 /** The holes review found around the booking core (one test each that failed before the fix). */
 
 let testDb: TestDatabase;
-let db: Database;
 let hotel: Hotel;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = await testDb.open({ poolSize: 10 });
-  hotel = hotelOf(db);
-});
+beforeAll(async () => ({ testDb, hotel } = await openHotelDatabase({ poolSize: 10 })));
 afterAll(async () => testDb?.drop());
 
 const settled = <T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> =>

@@ -131,3 +131,10 @@ export function urlWithSecret(raw: string, madeUp = "pw-s3cret-never-printed"): 
 
 /** The core's context on a test database: the default property, acted on by "test". */
 export const hotelOf = (db: Database, actor = "test"): Hotel => ({ prisma: db.prisma, schema: db.schema, property: "main", actor });
+
+/** A fresh migrated database for a test file, the app's Database on it, and the core's context. */
+export async function openHotelDatabase(options: { poolSize?: number; actor?: string } = {}): Promise<{ testDb: TestDatabase; db: Database; hotel: Hotel }> {
+  const testDb = await createTestDatabase();
+  const db = await testDb.open({ poolSize: options.poolSize ?? 25 });
+  return { testDb, db, hotel: hotelOf(db, options.actor) };
+}
