@@ -15,6 +15,7 @@ import { dbCommands } from "./commands/db.js";
 import { serveCommand } from "./commands/serve.js";
 import { addStressCommands } from "./commands/stress.js";
 import { suitesCommands } from "./commands/suites.js";
+import { tokensCommands } from "./commands/tokens.js";
 import type { OutputStream } from "./io.js";
 
 /**
@@ -50,6 +51,7 @@ export const COMMANDS: readonly (AnyCommand | CommandGroup | typeof LEGACY_STRES
   LEGACY_STRESS,
   checkCommand,
   serveCommand,
+  tokensCommands,
 ];
 
 /** What happens when a command's action fires; main.ts runs it, a test may record it instead. */

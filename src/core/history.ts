@@ -25,8 +25,8 @@ export interface EventView {
   after: EventDocument | null;
 }
 
-/** A booking as BookingView, or for suite events `{suite, tier, active}`. */
-export type EventDocument = BookingView | { suite: string; tier: string; active: boolean };
+/** A booking as BookingView, for suite events `{suite, tier, active}`, for API token events `{token, role}` (never the secret). */
+export type EventDocument = BookingView | { suite: string; tier: string; active: boolean } | { token: string; role: string };
 
 interface EventRow {
   id: bigint | number;

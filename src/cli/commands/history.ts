@@ -55,7 +55,9 @@ function render(deps: Deps, events: EventView[]): void {
 /** One line: the booking (or suite) after the write, and what the write changed. */
 function describe(event: EventView): string {
   const after = event.after;
-  if (after === null) return "";
+  const token = after ?? event.before;
+  if (token !== null && "token" in token) return `API token ${token.token} (${token.role}) ${after === null ? "revoked" : "added"}`;
+  if (after === null || "token" in after) return "";
   if (!isBooking(after)) return `suite ${after.suite} (${after.tier}) ${after.active ? "in service" : "out of service"}`;
   const now = `${after.suite} ${after.checkIn}..${after.checkOut} ${after.status}`;
   const before = event.before !== null && isBooking(event.before) ? event.before : undefined;

@@ -1,6 +1,9 @@
-import type { AddressInfo } from "node:net";
+import { lookup } from "node:dns/promises";
+import { BlockList, isIP, type AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HotelError } from "../../core/errors.js";
+import type { Hotel } from "../../core/hotel.js";
+import { hasTokens, redactTokens } from "../../core/tokens.js";
 import { parseCount } from "../../core/validate.js";
 import { redactSecrets } from "../../db/url.js";
 import type { RequestLogEntry } from "../../http/server.js";
@@ -51,6 +54,7 @@ export async function run(options: ServeOptions, deps: Deps): Promise<number> {
   // Set only by `hotel stress --via http` for the server it starts over its scratch schema.
   const { serveSchemaFromEnv } = await import("../../stress/own-server.js");
   const db = await deps.database({ poolSize: SERVE_POOL_SIZE, schema: serveSchemaFromEnv(deps.io.env) });
+  const tokens = await refuseOpenBeyondLoopback(deps.hotel(db), host);
 
   // From here on the signals are ours: the first starts the graceful stop, a
   // second cuts it short. Taken before the startup line, which tells a
@@ -58,7 +62,7 @@ export async function run(options: ServeOptions, deps: Deps): Promise<number> {
   const stop = new StopControl();
   const restoreSignals = deps.lifecycle.deferSignals((signal) => stop.signal(signal));
   try {
-    return await serveUntilStopped(deps, db, { host, port, lockTimeoutMs }, stop);
+    return await serveUntilStopped(deps, db, { host, port, lockTimeoutMs, tokens }, stop);
   } finally {
     restoreSignals();
   }
@@ -100,12 +104,21 @@ class StopControl {
 async function serveUntilStopped(
   deps: Deps,
   db: Database,
-  options: { host: string; port: number; lockTimeoutMs: number },
+  options: { host: string; port: number; lockTimeoutMs: number; tokens: boolean },
   stop: StopControl,
 ): Promise<number> {
   const { lockTimeoutMs } = options;
-  const [{ createBookingServer }, { stopAccepting }] = await Promise.all([import("../../http/server.js"), import("../../http/shutdown.js")]);
-  const server = createBookingServer({ hotel: deps.hotel(db), lockTimeoutMs, log: requestLogger(deps) });
+  const [{ createBookingServer }, { stopAccepting }, { tokenAuthenticator }] = await Promise.all([
+    import("../../http/server.js"),
+    import("../../http/shutdown.js"),
+    import("../../http/auth.js"),
+  ]);
+  const hotel = deps.hotel(db);
+  // Decided by the address actually bound, on every request: until it is
+  // known, and whenever it is beyond loopback, no request goes without a token.
+  let onLoopback = false;
+  const authenticate = tokenAuthenticator(hotel, { requireToken: () => !onLoopback });
+  const server = createBookingServer({ hotel, lockTimeoutMs, authenticate, log: requestLogger(deps) });
   let inFlight = 0;
   server.on("request", (_req, res) => {
     inFlight++;
@@ -115,14 +128,18 @@ async function serveUntilStopped(
   // Accept failures (EMFILE ...) after start-up: report them, keep serving.
   server.on("error", (error) => deps.io.stderr.write(`hotel serve: warning: ${error.message}\n`));
   const address = server.address() as AddressInfo;
+  onLoopback = isLoopback(address.address);
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const auth = options.tokens || !onLoopback ? "token" : "none";
   deps.out.essential(
-    { event: "listening", url, host: address.address, port: address.port, database: db.server, lockTimeoutMs, pid: process.pid },
+    { event: "listening", url, host: address.address, port: address.port, database: db.server, lockTimeoutMs, auth, property: hotel.property, pid: process.pid },
     `hotel serve: listening on ${url} (database: ${db.server}; POST ${url}/api/bookings; Ctrl-C to stop)`,
   );
-  if (!isLoopback(address.address)) {
-    deps.out.note(`hotel serve: warning: ${address.address} is not a loopback address; anyone who can reach it can book and cancel`);
-  }
+  deps.out.note(
+    auth === "token"
+      ? `hotel serve: every /api/ request needs Authorization: Bearer TOKEN (a token of property ${hotel.property}: \`hotel tokens list\`)`
+      : `hotel serve: no API token exists, so anyone on this machine can book and cancel; \`hotel tokens add NAME\` makes every /api/ request need one`,
+  );
 
   // Reachability changes go to stderr whatever the terminal, and are events with --json.
   const watchdog = watchDatabase(db, (event) => {
@@ -176,15 +193,43 @@ function listen(server: import("node:http").Server, host: string, port: number):
   });
 }
 
-const isLoopback = (address: string): boolean => address === "::1" || address.startsWith("127.") || address === "::ffff:127.0.0.1";
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+
+/** 127.0.0.0/8, ::1 and ::ffff:127.x.y.z, however they are spelled. */
+const isLoopback = (address: string): boolean => isIP(address) !== 0 && LOOPBACK.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+
+/**
+ * Beyond loopback (0.0.0.0, ::, a LAN address, a name that resolves to one)
+ * serve needs the property to have an API token: without one anyone who can
+ * reach the port could book and cancel. Refused with exit 78 before
+ * anything listens. Returns whether the property has a token.
+ */
+async function refuseOpenBeyondLoopback(hotel: Hotel, host: string): Promise<boolean> {
+  const tokens = await hasTokens(hotel);
+  if (tokens) return true;
+  // A name that does not resolve fails to listen, with its own message.
+  const addresses = isIP(host) !== 0 ? [host] : await lookup(host, { all: true }).then((found) => found.map((a) => a.address), () => []);
+  const beyond = addresses.find((address) => !isLoopback(address));
+  if (beyond !== undefined) {
+    throw new HotelError(
+      "CONFIG",
+      `--host ${host} listens beyond loopback (${beyond}), but property ${hotel.property} has no API token, so anyone who can reach it could book and cancel: add a token first (\`hotel tokens add NAME\`), or serve on 127.0.0.1`,
+    );
+  }
+  return false;
+}
 
 /** With --json every request is a JSON line on stdout; otherwise one human line, on a TTY only. */
 function requestLogger(deps: Deps): (entry: RequestLogEntry) => void {
   const { out, io } = deps;
   const human = !out.json && !out.quiet && io.stdout.isTTY === true;
   return (entry) => {
+    // A client that put its token in the URL must not get it into the log.
+    entry = { ...entry, path: redactTokens(entry.path) };
     // Whatever the terminal and --json, an operator needs to see why a request failed on our side.
-    if (entry.detail) io.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactSecrets(entry.detail)}\n`);
+    if (entry.detail) io.stderr.write(`hotel serve: ${entry.status} ${entry.method} ${entry.path}: ${redactTokens(redactSecrets(entry.detail))}\n`);
     if (out.json) {
       io.stdout.write(`${JSON.stringify({ event: "request", ...entry })}\n`);
       return;
