@@ -99,10 +99,11 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
   const retryMs = options.retryMs ?? 100;
   const probe = connectionProbe(db, options.probeTimeoutMs ?? 3000);
   const stopped = new AbortController();
+  let outage: Outage | undefined;
   const loop = (async () => {
     const revive = await embeddedRevive(db);
-    let outage: Outage | undefined;
     let pause = intervalMs;
+    let backoff = retryMs;
     while (!stopped.signal.aborted) {
       await sleep(pause, undefined, { signal: stopped.signal }).catch(() => undefined);
       if (stopped.signal.aborted) break;
@@ -111,6 +112,7 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
         if (outage) report(recovered(outage));
         outage = undefined;
         pause = intervalMs;
+        backoff = retryMs;
         continue;
       }
       if (!outage) {
@@ -119,8 +121,10 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
         report({ event: "database-unreachable", message: `the database is unreachable (${reason}); answering 503 until it is back`, reason });
       }
       // Quick retries while it is down, easing off towards a few seconds.
-      pause = Math.min(pause === intervalMs ? retryMs : pause * 2, intervalMs * 4);
-      if (revive) await restart(revive, outage, db.server, report);
+      pause = backoff;
+      backoff = Math.min(backoff * 2, intervalMs * 4);
+      // Probes at once after a restart, so that its recovery is told as soon as it is true.
+      if (revive && (await restart(revive, outage, db.server, report))) pause = 0;
     }
   })();
   return {
@@ -129,6 +133,8 @@ export function watchDatabase(db: Database, report: (event: ReachabilityEvent) =
       // Ends a probe in flight at once; a restart in flight finishes first.
       probe.close();
       await loop;
+      // An outage that ended since the last probe is told before the last word.
+      if (outage && (await probe.check().then(() => true, () => false))) report(recovered(outage));
       probe.close();
     },
   };
@@ -140,13 +146,19 @@ function recovered(outage: Outage): ReachabilityEvent {
   return { event: "database-reachable", message: `the database is reachable again after ${(downMs / 1000).toFixed(1)} s${how}`, downMs, restarted: outage.restarted };
 }
 
-/** Starts the embedded server again; a failure is reported once per outage, and tried again at the next probe. */
-async function restart(revive: () => Promise<boolean>, outage: Outage, server: string, report: (event: ReachabilityEvent) => void): Promise<void> {
+/**
+ * Starts the embedded server again, and says whether it did; a failure is
+ * reported once per outage, and tried again at the next probe.
+ */
+async function restart(revive: () => Promise<boolean>, outage: Outage, server: string, report: (event: ReachabilityEvent) => void): Promise<boolean> {
   try {
-    if (await revive()) outage.restarted = true;
+    if (!(await revive())) return false;
+    outage.restarted = true;
+    return true;
   } catch (error) {
     const reason = reasonOf(error, server);
     if (!outage.restartFailed) report({ event: "database-restart-failed", message: `could not restart the embedded PostgreSQL (${reason}); trying again`, reason });
     outage.restartFailed = true;
+    return false;
   }
 }
