@@ -84,6 +84,24 @@ describe("a schema ready to be distributed by property", () => {
     expect(without).toEqual([]);
   });
 
+  it("every booking operation takes the property's id first, so a distributed database can route each call by it", async () => {
+    const operations = await testDb.query<{ name: string; first: string; type: string }>(
+      `SELECT p.proname AS name, p.proargnames[1] AS first, format_type(p.proargtypes[0], NULL) AS type
+         FROM pg_proc p
+        WHERE p.pronamespace = current_schema()::regnamespace AND p.proname IN ('hotel_book', 'hotel_change', 'hotel_move', 'hotel_transition')
+        ORDER BY 1`,
+    );
+    expect(operations).toEqual(["hotel_book", "hotel_change", "hotel_move", "hotel_transition"].map((name) => ({ name, first: "p_property_id", type: "integer" })));
+    // Each reaches its own property's rows only: lisbon's booking is not main's to cancel.
+    const [lisbonId] = await testDb.query<{ id: number }>(`SELECT id FROM properties WHERE name = 'lisbon'`);
+    const booked = await book(lisbon, { tier: "standard", guestName: "Routed", checkIn: "2036-03-01", checkOut: "2036-03-02" });
+    const id = booked.outcome === "accepted" ? booked.booking.id : 0;
+    const [fromMain] = await testDb.query<{ outcome: string }>(`SELECT outcome FROM hotel_transition(1, $1, 'cancel', '2036-01-01', 1000, 'test')`, [id]);
+    expect(fromMain).toEqual({ outcome: "not_found" });
+    const [fromLisbon] = await testDb.query<{ outcome: string; status: string }>(`SELECT outcome, status FROM hotel_transition($1, $2, 'cancel', '2036-01-01', 1000, 'test')`, [lisbonId!.id, id]);
+    expect(fromLisbon).toEqual({ outcome: "changed", status: "cancelled" });
+  });
+
   it("the migration to properties moves existing data into `main` with nothing lost", async () => {
     const old = await createTestDatabase({ migrate: false });
     const client = new pg.Client({ connectionString: old.url });

@@ -268,7 +268,7 @@ describe("bad requests get their status and write nothing", () => {
     const broken = await testDb.open({ poolSize: 1 });
     const logged: RequestLogEntry[] = [];
     const url = await listen(createBookingServer({ hotel: hotelOf(broken), log: (entry) => logged.push(entry) }));
-    await testDb.query(`ALTER FUNCTION hotel_book(text, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book_moved`);
+    await testDb.query(`ALTER FUNCTION hotel_book(integer, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book_moved`);
     try {
       const reply = await post(valid, {}, url);
       expect(reply.status).toBe(500);
@@ -276,7 +276,7 @@ describe("bad requests get their status and write nothing", () => {
       expect(reply.text).not.toMatch(/hotel_book|postgres|at \w+ \(/);
       expect(logged.find((entry) => entry.status === 500)?.detail).toMatch(/hotel db migrate/);
     } finally {
-      await testDb.query(`ALTER FUNCTION hotel_book_moved(text, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book`);
+      await testDb.query(`ALTER FUNCTION hotel_book_moved(integer, text, text, date, date, text, integer, integer, text) RENAME TO hotel_book`);
     }
   });
 });

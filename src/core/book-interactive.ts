@@ -26,15 +26,14 @@ interface Stay {
   check_out: Date;
 }
 
-export async function attemptInteractive(hotel: Hotel, request: BookingRequest, ttlSeconds: number | null, lockTimeoutMs: number): Promise<ResultRow> {
+export async function attemptInteractive(hotel: Hotel, property: number, request: BookingRequest, ttlSeconds: number | null, lockTimeoutMs: number): Promise<ResultRow> {
   const fn = (name: string): string => sqlName(hotel, name);
   return hotel.prisma.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe(`SELECT set_config('lock_timeout', $1, true)`, `${lockTimeoutMs}ms`);
       const [tier] = await tx.$queryRawUnsafe<TierRow[]>(
-        `SELECT t.property_id, t.id, t.lock_key FROM ${fn("tiers")} t JOIN ${fn("properties")} p ON p.id = t.property_id
-          WHERE p.name = $1 AND t.name = $2`,
-        hotel.property,
+        `SELECT t.property_id, t.id, t.lock_key FROM ${fn("tiers")} t WHERE t.property_id = $1 AND t.name = $2`,
+        property,
         request.tier,
       );
       if (!tier) return outcomeRow("unknown_tier", 0);

@@ -2,6 +2,7 @@ import type { BookingOutcome, BookingRequest, HoldRequest } from "./booking.js";
 import { resolveStay } from "./dates.js";
 import { HotelError, invalidInput } from "./errors.js";
 import type { Hotel } from "./hotel.js";
+import { propertyId } from "./properties.js";
 import { attemptInteractive } from "./book-interactive.js";
 import {
   bookingOf,
@@ -55,15 +56,16 @@ export async function hold(hotel: Hotel, input: HoldRequest, options: BookOption
 
 async function reserve(hotel: Hotel, request: BookingRequest, ttlSeconds: number | null, options: BookOptions): Promise<BookingOutcome> {
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const property = await propertyId(hotel);
   const attempt =
     options.strategy === "interactive"
-      ? () => attemptInteractive(hotel, request, ttlSeconds, lockTimeoutMs)
+      ? () => attemptInteractive(hotel, property, request, ttlSeconds, lockTimeoutMs)
       : () =>
           callOperation(
             hotel,
             "hotel_book",
-            [hotel.property, request.tier, request.guestName, request.checkIn, request.checkOut, request.idempotencyKey ?? null, lockTimeoutMs, ttlSeconds, hotel.actor],
-            ["text", "text", "text", "date", "date", "text", "int", "int", "text"],
+            [property, request.tier, request.guestName, request.checkIn, request.checkOut, request.idempotencyKey ?? null, lockTimeoutMs, ttlSeconds, hotel.actor],
+            ["int", "text", "text", "date", "date", "text", "int", "int", "text"],
           );
   const result = await withRetries(attempt, { ...options, repeatable: request.idempotencyKey !== undefined, hasKey: request.idempotencyKey !== undefined });
   if (!isAttempted(result)) return result;

@@ -2,6 +2,7 @@ import { TRANSITION_OUTCOME, type ChangeOutcome, type Transition, type Transitio
 import { formatDate, MAX_NIGHTS, parseDate, today } from "./dates.js";
 import { HotelError, invalidInput } from "./errors.js";
 import type { Hotel } from "./hotel.js";
+import { propertyId } from "./properties.js";
 import {
   bookingOf,
   callOperation,
@@ -62,9 +63,9 @@ export async function change(hotel: Hotel, rawId: string | number, input: Change
   if (checkIn !== null && checkOut !== null && checkOut <= checkIn) throw invalidInput(`check-out ${checkOut} must be after check-in ${checkIn}`);
   const key = validate.idempotencyKey(input.idempotencyKey);
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const property = await propertyId(hotel);
   const result = await withRetries(
-    () =>
-      callOperation(hotel, "hotel_change", [hotel.property, id, checkIn, checkOut, nights, key ?? null, lockTimeoutMs, hotel.actor], ["text", "int", "date", "date", "int", "text", "int", "text"]),
+    () => callOperation(hotel, "hotel_change", [property, id, checkIn, checkOut, nights, key ?? null, lockTimeoutMs, hotel.actor], ["int", "int", "date", "date", "int", "text", "int", "text"]),
     // New dates are absolute: repeating a change cannot double it.
     { ...options, repeatable: true, hasKey: key !== undefined },
   );
@@ -79,8 +80,9 @@ export async function move(hotel: Hotel, rawId: string | number, input: MoveRequ
   const tier = input.tier === undefined ? null : validate.tierName(input.tier);
   const key = validate.idempotencyKey(input.idempotencyKey);
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const property = await propertyId(hotel);
   const result = await withRetries(
-    () => callOperation(hotel, "hotel_move", [hotel.property, id, suite, tier, key ?? null, lockTimeoutMs, hotel.actor], ["text", "int", "text", "text", "text", "int", "text"]),
+    () => callOperation(hotel, "hotel_move", [property, id, suite, tier, key ?? null, lockTimeoutMs, hotel.actor], ["int", "int", "text", "text", "text", "int", "text"]),
     // To a named suite, a repeat finds the booking there; "the lowest free
     // suite of a tier" could move it again, so only a key makes that safe.
     { ...options, repeatable: suite !== null || key !== undefined, hasKey: key !== undefined },
@@ -118,8 +120,9 @@ export async function transition(hotel: Hotel, operation: Transition, rawId: str
   const id = parseBookingId(rawId);
   const day = options.today === undefined ? formatDate(today(options.now)) : formatDate(parseDate(options.today, "today"));
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const property = await propertyId(hotel);
   const result = await withRetries(
-    () => callOperation(hotel, "hotel_transition", [hotel.property, id, operation, day, lockTimeoutMs, hotel.actor], ["text", "int", "text", "date", "int", "text"]),
+    () => callOperation(hotel, "hotel_transition", [property, id, operation, day, lockTimeoutMs, hotel.actor], ["int", "int", "text", "date", "int", "text"]),
     { ...options, repeatable: true, hasKey: false },
   );
   if (!isAttempted(result)) return result;

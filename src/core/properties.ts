@@ -15,11 +15,23 @@ export interface PropertyView {
   createdAt: string;
 }
 
+/**
+ * Ids found, per client, schema and name. A property is never renamed or
+ * deleted, so its id never changes: a long-running process (serve, stress)
+ * looks each one up once.
+ */
+const knownIds = new WeakMap<Hotel["prisma"], Map<string, number>>();
+
 /** The property's id; NOT_FOUND naming it when there is no such property. */
 export async function propertyId(hotel: Hotel): Promise<number> {
+  const key = `${hotel.schema ?? ""}.${hotel.property}`;
+  const known = knownIds.get(hotel.prisma)?.get(key);
+  if (known !== undefined) return known;
   const rows = await hotel.prisma.$queryRawUnsafe<{ id: number }[]>(`SELECT id FROM ${sqlName(hotel, "properties")} WHERE name = $1`, hotel.property);
   const row = rows[0];
   if (!row) throw notFound(`Unknown property "${hotel.property}": see \`hotel properties list\``);
+  const ids = knownIds.get(hotel.prisma) ?? new Map<string, number>();
+  knownIds.set(hotel.prisma, ids.set(key, row.id));
   return row.id;
 }
 

@@ -200,9 +200,12 @@ LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
     WHERE e."property_id" = p_property_id AND e."operation" = p_operation AND e."idempotency_key" = p_key
 $$;
 
-CREATE FUNCTION "hotel_property_id"(p_property TEXT) RETURNS INTEGER
+-- The property's id when it exists, else NULL. Every operation takes the
+-- property's id as its first argument: a database distributed by property
+-- (docs/scaling.md) routes each call to the one node that holds its rows.
+CREATE FUNCTION "hotel_known_property"(p_property_id INTEGER) RETURNS INTEGER
 LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-    SELECT p."id" FROM "properties" p WHERE p."name" = p_property
+    SELECT p."id" FROM "properties" p WHERE p."id" = p_property_id
 $$;
 
 CREATE FUNCTION "hotel_stay_text"(p_check_in DATE, p_check_out DATE) RETURNS TEXT
@@ -216,7 +219,7 @@ $$;
 -- A request repeated with the same idempotency key finds its booking under
 -- the locks and returns it ("replayed"; the caller compares the details).
 CREATE FUNCTION "hotel_book"(
-    p_property TEXT,
+    p_property_id INTEGER,
     p_tier TEXT,
     p_guest_name TEXT,
     p_check_in DATE,
@@ -250,10 +253,10 @@ BEGIN
         RETURN;
     END IF;
     SELECT t."property_id", t."id", t."lock_key" INTO v_property_id, v_tier_id, v_lock_key
-    FROM "tiers" t JOIN "properties" p ON p."id" = t."property_id"
-    WHERE p."name" = p_property AND t."name" = p_tier;
+    FROM "tiers" t
+    WHERE t."property_id" = p_property_id AND t."name" = p_tier;
     IF NOT FOUND THEN
-        RETURN NEXT hotel_outcome(CASE WHEN hotel_property_id(p_property) IS NULL THEN 'unknown_property' ELSE 'unknown_tier' END, NULL);
+        RETURN NEXT hotel_outcome(CASE WHEN hotel_known_property(p_property_id) IS NULL THEN 'unknown_property' ELSE 'unknown_tier' END, NULL);
         RETURN;
     END IF;
 
@@ -406,7 +409,7 @@ $$;
 -- else takes the lowest free suite of its tier; else nothing changes.
 -- Without p_check_out or p_nights, a new check-in keeps the stay's length.
 CREATE FUNCTION "hotel_change"(
-    p_property TEXT,
+    p_property_id INTEGER,
     p_id INTEGER,
     p_check_in DATE,
     p_check_out DATE,
@@ -418,7 +421,7 @@ CREATE FUNCTION "hotel_change"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_property_id(p_property);
+    v_property_id INTEGER := hotel_known_property(p_property_id);
     v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can change';
     v_seen "bookings";
@@ -520,7 +523,7 @@ $$;
 -- or to the lowest free suite of a tier (an upgrade or a downgrade). The
 -- locks cover the stay's nights in both tiers.
 CREATE FUNCTION "hotel_move"(
-    p_property TEXT,
+    p_property_id INTEGER,
     p_id INTEGER,
     p_suite TEXT,
     p_tier TEXT,
@@ -531,7 +534,7 @@ CREATE FUNCTION "hotel_move"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_property_id(p_property);
+    v_property_id INTEGER := hotel_known_property(p_property_id);
     v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can move';
     v_seen "bookings";
@@ -696,7 +699,7 @@ $$;
 -- confirm, checkin, checkout, noshow and cancel. Decided once from the row
 -- as seen (a final state never changes), and again under the locks.
 CREATE FUNCTION "hotel_transition"(
-    p_property TEXT,
+    p_property_id INTEGER,
     p_id INTEGER,
     p_operation TEXT,
     p_today DATE,
@@ -706,7 +709,7 @@ CREATE FUNCTION "hotel_transition"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_property_id(p_property);
+    v_property_id INTEGER := hotel_known_property(p_property_id);
     v_row "bookings";
     v_new "bookings";
     v_verdict RECORD;
