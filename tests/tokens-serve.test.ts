@@ -54,7 +54,7 @@ const booking = (guestName: string, checkIn = "2032-01-10") => ({ suiteType: "st
 const bookingsOf = async (property: string) =>
   testDb.query<{ id: number; status: string }>(`SELECT b.id, b.status FROM bookings b JOIN properties p ON p.id = b.property_id WHERE p.name = $1 ORDER BY b.id`, [property]);
 
-/** Every /api/ route of CLI.md, and one that does not exist. */
+/** Every /api/ route of the README, and one that does not exist. */
 const ROUTES: [method: string, path: string][] = [
   ["POST", "/api/bookings"],
   ["POST", "/api/holds"],

@@ -4,7 +4,7 @@ import { toHotelError } from "../core/sqlstate.js";
 import { redactSecrets } from "../db/url.js";
 import type { OutputStream } from "./io.js";
 
-/** Exit codes of CLI.md; the only place a failure becomes a number. */
+/** Exit codes (README "Exit codes"); the only place a failure becomes a number. */
 export const EXIT: Record<ErrorCode, number> = {
   INVARIANT_VIOLATED: 1,
   NO_AVAILABILITY: 3,

@@ -46,7 +46,7 @@ const FORCED_CLOSE_MS = 1500;
  * connections, requests in flight finish with their real response, the pool
  * closes (and with it the embedded server, when this was its last user). A
  * graceful stop is the server's normal end, so it exits 0; a second signal
- * cuts the remaining requests and exits 130/143 as CLI.md's interruptions do.
+ * cuts the remaining requests and exits 130/143 as every interrupted command does.
  */
 export async function run(options: ServeOptions, deps: Deps): Promise<number> {
   const { host, port } = options;
