@@ -85,6 +85,22 @@ const view = (row: TokenRow): TokenView => ({
 });
 
 /**
+ * One statement (so one transaction) that makes `change` to a token row and
+ * appends its event, the token as the event's `before` or `after`; it
+ * returns the token's row when there was one to change.
+ */
+function withEvent(hotel: Hotel, change: string, event: { operation: "token_add" | "token_revoke"; document: "before" | "after"; actor: string }): string {
+  return `WITH token AS (
+       ${change}
+       RETURNING property_id, name, role, created_at, last_used_at
+     ), event AS (
+       INSERT INTO ${sqlName(hotel, "events")} (property_id, operation, actor, ${event.document})
+       SELECT property_id, '${event.operation}', ${event.actor}, jsonb_build_object('token', name, 'role', role) FROM token
+     )
+     SELECT name, role, created_at, last_used_at FROM token`;
+}
+
+/**
  * Creates a token and its `token_add` event in one statement (so one
  * transaction). Returns the token's text: the only time it exists outside
  * the caller's hands.
@@ -97,16 +113,13 @@ export async function addToken(hotel: Hotel, rawName: string, role: TokenRole = 
   const secret = randomBytes(32).toString("base64url");
   const salt = randomBytes(SALT_BYTES);
   const rows = await hotel.prisma.$queryRawUnsafe<TokenRow[]>(
-    `WITH token AS (
-       INSERT INTO ${sqlName(hotel, "api_tokens")} (property_id, name, role, public_id, salt, secret_hash)
+    withEvent(
+      hotel,
+      `INSERT INTO ${sqlName(hotel, "api_tokens")} (property_id, name, role, public_id, salt, secret_hash)
        VALUES ($1, $2, $3, $4, decode($5, 'hex'), decode($6, 'hex'))
-       ON CONFLICT (property_id, name) DO NOTHING
-       RETURNING property_id, name, role, created_at, last_used_at
-     ), event AS (
-       INSERT INTO ${sqlName(hotel, "events")} (property_id, operation, actor, after)
-       SELECT property_id, 'token_add', $7, jsonb_build_object('token', name, 'role', role) FROM token
-     )
-     SELECT name, role, created_at, last_used_at FROM token`,
+       ON CONFLICT (property_id, name) DO NOTHING`,
+      { operation: "token_add", document: "after", actor: "$7" },
+    ),
     property,
     name,
     role,
@@ -134,14 +147,7 @@ export async function revokeToken(hotel: Hotel, rawName: string): Promise<TokenV
   const name = tokenName(rawName);
   const property = await propertyId(hotel);
   const rows = await hotel.prisma.$queryRawUnsafe<TokenRow[]>(
-    `WITH token AS (
-       DELETE FROM ${sqlName(hotel, "api_tokens")} WHERE property_id = $1 AND name = $2
-       RETURNING property_id, name, role, created_at, last_used_at
-     ), event AS (
-       INSERT INTO ${sqlName(hotel, "events")} (property_id, operation, actor, before)
-       SELECT property_id, 'token_revoke', $3, jsonb_build_object('token', name, 'role', role) FROM token
-     )
-     SELECT name, role, created_at, last_used_at FROM token`,
+    withEvent(hotel, `DELETE FROM ${sqlName(hotel, "api_tokens")} WHERE property_id = $1 AND name = $2`, { operation: "token_revoke", document: "before", actor: "$3" }),
     property,
     name,
     hotel.actor,
