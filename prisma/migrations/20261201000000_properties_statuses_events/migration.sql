@@ -177,21 +177,21 @@ BEGIN
 END;
 $$;
 
+-- The old row leaves its tier's counts, the new one joins its tier's; every
+-- change moves the tier's generation on, which retires its low-water marks.
 CREATE OR REPLACE FUNCTION "hotel_count_tier_suites"() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP <> 'INSERT' THEN
         UPDATE "tier_suite_counts" c
-           SET "active" = c."active" - OLD."active"::int, "inactive" = c."inactive" - (NOT OLD."active")::int,
-               "generation" = c."generation" + 1
-         WHERE c."property_id" = OLD."property_id" AND c."tier_id" = OLD."tier_id";
+           SET ("active", "inactive", "generation") = (c."active" - OLD."active"::int, c."inactive" - 1 + OLD."active"::int, c."generation" + 1)
+         WHERE (c."property_id", c."tier_id") = (OLD."property_id", OLD."tier_id");
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP <> 'DELETE' THEN
         INSERT INTO "tier_suite_counts" AS c ("property_id", "tier_id", "active", "inactive")
-        VALUES (NEW."property_id", NEW."tier_id", NEW."active"::int, (NOT NEW."active")::int)
+        VALUES (NEW."property_id", NEW."tier_id", NEW."active"::int, 1 - NEW."active"::int)
         ON CONFLICT ("property_id", "tier_id") DO UPDATE
-           SET "active" = c."active" + EXCLUDED."active", "inactive" = c."inactive" + EXCLUDED."inactive",
-               "generation" = c."generation" + 1;
+           SET ("active", "inactive", "generation") = (c."active" + EXCLUDED."active", c."inactive" + EXCLUDED."inactive", c."generation" + 1);
     END IF;
     RETURN NULL;
 END;
