@@ -28,20 +28,12 @@
 DROP FUNCTION "hotel_book"(TEXT, TEXT, DATE, DATE, TEXT, INTEGER);
 
 CREATE TYPE "hotel_result" AS (
-    "outcome" TEXT,
-    "message" TEXT,
-    "id" INTEGER,
-    "suite" TEXT,
-    "tier" TEXT,
-    "guest_name" TEXT,
-    "check_in" DATE,
-    "check_out" DATE,
-    "status" TEXT,
-    "expires_at" TIMESTAMPTZ,
-    "previous_suite" TEXT,
-    "previous_tier" TEXT,
-    "previous_check_in" DATE,
-    "previous_check_out" DATE,
+    "outcome" TEXT, "message" TEXT,
+    -- The booking as the operation left it...
+    "id" INTEGER, "suite" TEXT, "tier" TEXT, "guest_name" TEXT,
+    "check_in" DATE, "check_out" DATE, "status" TEXT, "expires_at" TIMESTAMPTZ,
+    -- ...and, for a change or a move, its suite and stay before.
+    "previous_suite" TEXT, "previous_tier" TEXT, "previous_check_in" DATE, "previous_check_out" DATE,
     "lock_wait_ms" DOUBLE PRECISION
 );
 
