@@ -1,12 +1,12 @@
 import type { ChildProcess } from "node:child_process";
-import http, { type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import http, { type Server } from "node:http";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import { createBookingServer, type RequestLogEntry } from "../src/http/server.js";
 import { stopAccepting } from "../src/http/shutdown.js";
 import { runCli, spawnCli } from "./support/cli.js";
+import { listen as listenOn, send, type Reply, type Send } from "./support/http.js";
 import { bookedPerNight, createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
 import { holdNightLock as holdLockOf, untilLockWaiter as untilWaiterOn, untilNoneRunning } from "./support/locks.js";
 
@@ -15,56 +15,12 @@ let db: Database;
 const servers: Server[] = [];
 let base: string;
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-interface Send {
-  body?: string | Buffer | Record<string, unknown>;
-  headers?: Record<string, string>;
-  agent?: http.Agent;
-}
-
-/** One real HTTP request on its own connection (unless an agent is given). */
-function send(url: string, method: string, options: Send = {}): Promise<Reply> {
-  const { body } = options;
-  const payload = body === undefined ? undefined : typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const headers: Record<string, string> = {
-    ...(body !== undefined && typeof body === "object" && !Buffer.isBuffer(body) ? { "Content-Type": "application/json" } : {}),
-    ...options.headers,
-  };
-  if (payload !== undefined) headers["Content-Length"] = String(Buffer.byteLength(payload));
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: options.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: Record<string, unknown> = {};
-        try {
-          json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-        } catch {
-          // not JSON: the test looks at text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
 const post = (body: Send["body"], headers: Record<string, string> = {}, url = base): Promise<Reply> =>
   send(`${url}/api/bookings`, "POST", { body, headers });
 
-async function listen(server: Server): Promise<string> {
+function listen(server: Server): Promise<string> {
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listenOn(server);
 }
 
 const bookingsOf = async (tier: string): Promise<{ id: number; suite: string; guest_name: string; status: string }[]> =>
