@@ -16,9 +16,6 @@ async function parsed(argv: string[]): Promise<{ command: string; options: unkno
     async run(definition: AnyCommand, input) {
       seen = { command: definition.name, options: definition.parse(input.flags, input.args) };
     },
-    async legacy() {
-      throw new Error("not a definition");
-    },
   };
   await buildProgram("0.0.0-test", { stdout: sink, stderr: sink }, runner).parseAsync(argv, { from: "user" });
   if (!seen) throw new Error(`${argv.join(" ")} ran nothing`);
