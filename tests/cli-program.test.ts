@@ -31,6 +31,12 @@ describe("commands own their definitions", () => {
     [["suites", "disable", "L1"], "disable", { number: "L1", force: false }],
     [["suites"], "list", { tier: undefined }],
     [["serve", "--port", "0", "--host", " ::1 "], "serve", { host: "::1", port: 0 }],
+    [
+      ["stress", "--url", "http://a:3000", "--url", "http://b:3000", "--token", "htk_t", "-y", "--n", "5"],
+      "stress",
+      { stress: { url: ["http://a:3000", "http://b:3000"], n: "5", tier: "standard", nights: "1", scenario: "same-dates", strategy: "locked", workers: "1" }, yes: true, token: "htk_t" },
+    ],
+    [["stress-worker", "{}"], "stress-worker", { plan: "{}" }],
   ])("%j parses to the %s command's options", async (argv, command, options) => {
     expect(await parsed(argv)).toEqual({ command, options });
   });
