@@ -16,9 +16,6 @@ async function parsed(argv: string[]): Promise<{ command: string; options: unkno
     async run(definition: AnyCommand, input) {
       seen = { command: definition.name, options: definition.parse(input.flags, input.args) };
     },
-    async legacy() {
-      throw new Error("not a definition");
-    },
   };
   await buildProgram("0.0.0-test", { stdout: sink, stderr: sink }, runner).parseAsync(argv, { from: "user" });
   if (!seen) throw new Error(`${argv.join(" ")} ran nothing`);
@@ -34,6 +31,12 @@ describe("commands own their definitions", () => {
     [["suites", "disable", "L1"], "disable", { number: "L1", force: false }],
     [["suites"], "list", { tier: undefined }],
     [["serve", "--port", "0", "--host", " ::1 "], "serve", { host: "::1", port: 0 }],
+    [
+      ["stress", "--url", "http://a:3000", "--url", "http://b:3000", "--token", "htk_t", "-y", "--n", "5"],
+      "stress",
+      { stress: { url: ["http://a:3000", "http://b:3000"], n: "5", tier: "standard", nights: "1", scenario: "same-dates", strategy: "locked", workers: "1" }, yes: true, token: "htk_t" },
+    ],
+    [["stress-worker", "{}"], "stress-worker", { plan: "{}" }],
   ])("%j parses to the %s command's options", async (argv, command, options) => {
     expect(await parsed(argv)).toEqual({ command, options });
   });

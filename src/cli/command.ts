@@ -14,7 +14,7 @@ import type { Prompter } from "./prompt.js";
  * what flags parse to without running anything (see buildProgram's runner).
  *
  * A definition module must stay light to import: `--help` loads every one of
- * them, and must never load Prisma or pg (tests/cli-startup.test.ts checks).
+ * them, and must never load Prisma or pg (tests/cli-e2e.test.ts checks).
  * Reach the database through `deps.database()`, and import heavy modules
  * inside `run`.
  */
@@ -51,6 +51,8 @@ export interface FlagSpec {
   conflicts?: string;
   /** Commander refuses the command without it (exit 64); for values never asked for. */
   required?: boolean;
+  /** May be given more than once: the values collect into a list, in order (`--url A --url B`). */
+  repeatable?: boolean;
 }
 
 /** A command with subcommands only (`hotel suites`, `hotel db`). */

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { HotelError } from "../core/errors.js";
 import os from "node:os";
 import { today } from "../core/dates.js";
@@ -9,8 +8,8 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from "../core/book.js";
 import { hotelHome } from "../db/embedded.js";
 import { describeServerOr } from "../db/url.js";
 import type { Deps, GlobalOptions } from "./command.js";
-import { canPrompt, processIO, type IOStreams } from "./io.js";
-import { currentLifecycle, Lifecycle } from "./lifecycle.js";
+import { canPrompt, type IOStreams } from "./io.js";
+import type { Lifecycle } from "./lifecycle.js";
 import { Output } from "./output.js";
 import { terminalPrompter } from "./prompt-terminal.js";
 
@@ -70,31 +69,6 @@ export function actorOf(globals: GlobalOptions, env: NodeJS.ProcessEnv): string 
     }
   };
   return validate.actorName(globals.actor ?? (env.HOTEL_ACTOR || fromOs()));
-}
-
-/** What a command not yet moved to the definition pattern gets (the stress command). */
-export interface Context {
-  globals: GlobalOptions;
-  out: Output;
-  database: Deps["database"];
-  lockTimeoutMs(): number;
-}
-
-const runs = new WeakMap<Lifecycle, IOStreams>();
-
-/** Remembers the streams of a run, for createContext below. */
-export function rememberStreams(lifecycle: Lifecycle, io: IOStreams): void {
-  runs.set(lifecycle, io);
-}
-
-/**
- * The legacy adapter: the Context of the run `command` belongs to, from
- * Commander's command. Commands in the definition pattern get `deps` instead.
- */
-export function createContext(command: Command): Context {
-  const lifecycle = currentLifecycle();
-  if (!lifecycle) throw new HotelError("INTERNAL", "createContext called outside a run of the CLI");
-  return createDeps(command.optsWithGlobals<GlobalOptions>(), runs.get(lifecycle) ?? processIO(), lifecycle);
 }
 
 export const usage = (message: string): HotelError => new HotelError("USAGE", message);

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { HotelError } from "../core/errors.js";
 import type { SignalSource } from "./io.js";
 
@@ -91,25 +90,4 @@ export class Lifecycle {
     this.interruption = { error: new HotelError("INTERRUPTED", `Interrupted by ${signal}: work in flight was rolled back`), code: SIGNAL_EXIT[signal] };
     void this.runCleanups().finally(finish);
   }
-}
-
-const current = new AsyncLocalStorage<Lifecycle>();
-
-/** Runs `work` as part of `lifecycle`'s run (see registerCleanup below). */
-export const withLifecycle = <T>(lifecycle: Lifecycle, work: () => T): T => current.run(lifecycle, work);
-
-/** The run the caller is part of, for code that is not handed its Lifecycle. */
-export function currentLifecycle(): Lifecycle | undefined {
-  return current.getStore();
-}
-
-/**
- * Registers a cleanup with the current run. For modules that are not handed
- * their Lifecycle (the stress command); commands in the definition pattern
- * use `deps.lifecycle`.
- */
-export function registerCleanup(cleanup: Cleanup): () => void {
-  const lifecycle = current.getStore();
-  if (!lifecycle) throw new HotelError("INTERNAL", "registerCleanup called outside a run of the CLI");
-  return lifecycle.registerCleanup(cleanup);
 }

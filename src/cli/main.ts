@@ -1,9 +1,9 @@
 import { type Command, CommanderError } from "commander";
 import { HotelError } from "../core/errors.js";
 import type { GlobalOptions } from "./command.js";
-import { createDeps, outputFor, rememberStreams } from "./context.js";
+import { createDeps, outputFor } from "./context.js";
 import { processIO, type IOStreams } from "./io.js";
-import { Lifecycle, withLifecycle } from "./lifecycle.js";
+import { Lifecycle } from "./lifecycle.js";
 import { Output } from "./output.js";
 import { buildProgram, type Runner } from "./program.js";
 
@@ -23,10 +23,9 @@ function earlyOutput(argv: string[], io: IOStreams): Output {
  */
 export async function main(argv: string[] = process.argv.slice(2), io: IOStreams = processIO()): Promise<number> {
   const lifecycle = new Lifecycle();
-  rememberStreams(lifecycle, io);
   const stopListening = io.signals ? lifecycle.listen(io.signals, (error) => earlyOutput(argv, io).interruption(error)) : () => undefined;
   try {
-    const code = await Promise.race([withLifecycle(lifecycle, () => parseAndRun(argv, io, lifecycle)), lifecycle.interrupted]);
+    const code = await Promise.race([parseAndRun(argv, io, lifecycle), lifecycle.interrupted]);
     // Once interrupted, the interruption decides the exit code, whatever the abandoned work returned.
     return lifecycle.silenced ? await lifecycle.interrupted : code;
   } finally {
@@ -51,7 +50,6 @@ async function parseAndRun(argv: string[], io: IOStreams, lifecycle: Lifecycle):
         const options: unknown = definition.parse(input.flags, input.args);
         return definition.run(options, createDeps(command.optsWithGlobals<GlobalOptions>(), io, lifecycle));
       }),
-    legacy: (load, args) => finish(args.at(-1) as Command, async () => (await load())(...(args as never[]))),
   };
   try {
     await buildProgram(version, io, runner).parseAsync(argv, { from: "user" });

@@ -13,7 +13,8 @@ import { cancelCommand, checkinCommand, checkoutCommand, confirmCommand, noshowC
 import { checkCommand } from "./commands/check.js";
 import { dbCommands } from "./commands/db.js";
 import { serveCommand } from "./commands/serve.js";
-import { addStressCommands } from "./commands/stress.js";
+import { stressCommand } from "./commands/stress.js";
+import { stressWorkerCommand } from "./commands/stress-worker.js";
 import { suitesCommands } from "./commands/suites.js";
 import { tokensCommands } from "./commands/tokens.js";
 import type { OutputStream } from "./io.js";
@@ -24,11 +25,8 @@ import type { OutputStream } from "./io.js";
  * server) loads inside its run, so `--help` and `--version` never load them.
  */
 
-/** Where `stress` and its hidden worker go, registered by addLegacyCommands below. */
-const LEGACY_STRESS = "stress (legacy)";
-
 /** In `hotel --help` order. */
-export const COMMANDS: readonly (AnyCommand | CommandGroup | typeof LEGACY_STRESS)[] = [
+export const COMMANDS: readonly (AnyCommand | CommandGroup)[] = [
   bookCommand,
   holdCommand,
   confirmCommand,
@@ -48,7 +46,8 @@ export const COMMANDS: readonly (AnyCommand | CommandGroup | typeof LEGACY_STRES
   suitesCommands,
   propertiesCommands,
   dbCommands,
-  LEGACY_STRESS,
+  stressCommand,
+  stressWorkerCommand,
   checkCommand,
   serveCommand,
   tokensCommands,
@@ -57,13 +56,9 @@ export const COMMANDS: readonly (AnyCommand | CommandGroup | typeof LEGACY_STRES
 /** What happens when a command's action fires; main.ts runs it, a test may record it instead. */
 export interface Runner {
   run(definition: AnyCommand, input: { flags: Record<string, unknown>; args: Argument[] }, command: Command): Promise<void>;
-  /** A command not yet moved to the definition pattern, with Commander's arguments as they come. */
-  legacy(load: Loader, args: unknown[]): Promise<void>;
 }
 
-export type Action = (...args: never[]) => Promise<number>;
-type Loader = () => Promise<Action>;
-
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const examples = (...lines: readonly string[]): string => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join("\n")}\n`;
 
 export function buildProgram(version: string, streams: { stdout: OutputStream; stderr: OutputStream }, runner: Runner): Command {
@@ -88,8 +83,7 @@ export function buildProgram(version: string, streams: { stdout: OutputStream; s
       examples("hotel db seed", "hotel availability --from 2026-12-01 --nights 7", "hotel book --tier standard --check-in 2026-12-01 --nights 2 --guest 'Ada Lovelace'", "hotel stress --n 20"),
     );
   for (const entry of COMMANDS) {
-    if (entry === LEGACY_STRESS) addLegacyCommands(program, runner);
-    else if ("subcommands" in entry) addGroup(program, entry, runner);
+    if ("subcommands" in entry) addGroup(program, entry, runner);
     else addCommand(program, entry, runner);
   }
   return program;
@@ -110,30 +104,15 @@ export function addCommand<O, F>(parent: Command, definition: CommandDefinition<
     if (spec.choices) option.choices(spec.choices);
     if (spec.conflicts) option.conflicts(spec.conflicts);
     if (spec.required) option.makeOptionMandatory();
+    if (spec.repeatable) option.argParser(collect);
     command.addOption(option);
   }
   if (definition.help) command.addHelpText("after", `\n${definition.help}`);
-  command.addHelpText("after", examples(...definition.examples));
+  if (definition.examples.length > 0) command.addHelpText("after", examples(...definition.examples));
   command.action(async (...values: unknown[]) => {
     // Commander passes the positional arguments, then the flags, then the command.
     const flags = values.at(-2) as Record<string, unknown>;
     await runner.run(definition as AnyCommand, { flags, args: values.slice(0, -2) as Argument[] }, command);
   });
   return command;
-}
-
-/**
- * Commands not yet moved to the definition pattern (`stress` and its hidden
- * worker), registered as every command was before: flags here, a handler
- * taking Commander's flag bag and command (it builds its Context with
- * context.ts's createContext). The block is kept as it was so that the stress
- * command can move into the pattern on its own; then this function goes.
- */
-function addLegacyCommands(program: Command, runner: Runner): void {
-  const action =
-    (load: Loader) =>
-    async (...args: unknown[]): Promise<void> =>
-      runner.legacy(load, args);
-
-  addStressCommands(program, action);
 }

@@ -198,6 +198,28 @@ export function parseTargetUrl(raw: string): string {
   return url.toString().replace(/\/+$/, "");
 }
 
+/** What RFC 6750 allows in a Bearer token (and `hotel serve` accepts). */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/=-]+$/;
+
+/**
+ * The API token a --url run sends: --token, else HOTEL_TOKEN. A secret, so
+ * it is kept out of StressConfig (which reports echo) and out of every
+ * message, this one's included. HOTEL_TOKEN alone is ignored without --url.
+ */
+export function resolveApiToken(flag: string | undefined, env: NodeJS.ProcessEnv, urls: readonly string[]): string | undefined {
+  if (urls.length === 0) {
+    if (flag !== undefined) throw new HotelError("USAGE", "--token is sent to the servers of --url: give --url too (a run on scratch data needs no token)");
+    return undefined;
+  }
+  const raw = flag ?? (env.HOTEL_TOKEN || undefined);
+  if (raw === undefined) return undefined;
+  const token = raw.trim();
+  if (!BEARER_TOKEN.test(token)) {
+    throw invalidInput(`${flag !== undefined ? "--token" : "HOTEL_TOKEN"} is not an API token (one word such as htk_...; the value is not shown)`);
+  }
+  return token;
+}
+
 /** `30s`, `2m`, `500ms`, `1h`, or a bare number of seconds. */
 export function parseDuration(value: string | number): number {
   const text = String(value).trim();

@@ -23,6 +23,18 @@ const EARLY_START_MS = 0.5;
 
 export type Task = (index: number) => Promise<TaskAnswer>;
 
+/**
+ * What a task throws when the whole run must end at once (a server that
+ * refuses the run's credentials will refuse every request): the driver starts
+ * nothing more, lets the requests in flight finish, and run() rejects with
+ * `reason`. Anything else a task throws is that request's error.
+ */
+export class StopRun extends Error {
+  constructor(readonly reason: Error) {
+    super(reason.message);
+  }
+}
+
 export interface LoadShape {
   concurrency: number;
   /** Requests this driver may start (Infinity: only the duration bounds it). */
@@ -146,13 +158,17 @@ export class LoadDriver {
     await Promise.all(inFlight);
   }
 
-  /** Runs one request and reports it; never throws (a failing report stops the driver). */
+  /** Runs one request and reports it; never throws (a failing report, or StopRun, stops the driver). */
   private async execute(index: number, due: number, queued: boolean): Promise<void> {
     const startedAt = clock();
     let answer: TaskAnswer;
     try {
       answer = await this.task(index);
     } catch (error) {
+      if (error instanceof StopRun) {
+        this.failure ??= error.reason;
+        return;
+      }
       answer = { operation: "book", outcome: OUTCOME.error, status: null, lockWaitMs: Number.NaN, message: error instanceof Error ? error.message : String(error) };
     }
     const endedAt = clock();

@@ -18,8 +18,8 @@ export interface EngineOptions {
   concurrency: number;
   /** Where this process sends requests (one process). */
   spec: TargetSpec;
-  /** Where the workers send them, and the database URL they get in their environment (--workers). */
-  workers?: { target: WorkerPlan["target"]; databaseUrl: string; launcher: CliLauncher };
+  /** Where the workers send them, and the database URL and API token they get in their environment (--workers). */
+  workers?: { target: WorkerPlan["target"]; databaseUrl: string; token?: string; launcher: CliLauncher };
   onResult(result: RequestResult): void;
   /** Called once every connection is warm, just before the first request leaves. */
   onStart(): void;
@@ -89,6 +89,7 @@ export class RunEngine {
     this.pool = launchWorkers({
       launcher: workers.launcher,
       databaseUrl: workers.databaseUrl,
+      token: workers.token,
       plans: workerPlans(this.options.config, workers.target, this.options.concurrency),
       onResult: this.options.onResult,
       onReady: () => {

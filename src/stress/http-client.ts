@@ -5,7 +5,9 @@ import { HotelError } from "../core/errors.js";
 /**
  * A small keep-alive JSON client for `hotel serve`: one agent per server with
  * as many sockets as requests in flight, so no request pays for a TCP
- * handshake once the run is warm.
+ * handshake once the run is warm. With an API token, every request carries
+ * `Authorization: Bearer TOKEN`; the token is a secret and never appears in
+ * a message of this client.
  */
 
 const RESPONSE_LIMIT_BYTES = 1_048_576;
@@ -22,7 +24,11 @@ export class HttpClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
-  constructor(base: string, sockets: number) {
+  constructor(
+    base: string,
+    sockets: number,
+    private readonly token?: string,
+  ) {
     this.base = base.replace(/\/+$/, "");
     const secure = this.base.startsWith("https:");
     this.transport = secure ? https : http;
@@ -42,6 +48,7 @@ export class HttpClient {
           timeout: REQUEST_TIMEOUT_MS,
           headers: {
             Accept: "application/json",
+            ...(this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` }),
             ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) }),
             ...headers,
           },
@@ -79,20 +86,47 @@ export class HttpClient {
     try {
       response = await this.request("GET", path);
     } catch (error) {
-      throw unreachable(this.base, error);
+      throw this.unreachable(error);
     }
+    const refused = this.refusal(response);
+    if (refused) throw refused;
     if (response.status !== 200) throw new HotelError("DB_UNAVAILABLE", `${this.base}${path} answered ${response.status}${describeError(response.body)}`);
     return response.body as T;
+  }
+
+  /**
+   * 401 or 403: the server refused this client's credentials (none, a wrong
+   * or revoked token, a read-only one). Nothing the run sends can succeed, so
+   * it is a configuration problem (exit 78), not a failed request.
+   */
+  refusal(response: JsonResponse): HotelError | undefined {
+    if (response.status === 401) {
+      return new HotelError(
+        "CONFIG",
+        this.token === undefined
+          ? `${this.base} requires an API token and none was sent (401): pass one with --token or HOTEL_TOKEN`
+          : `${this.base} refused the API token (401: malformed, unknown to its property, or revoked): pass a valid one with --token or HOTEL_TOKEN`,
+      );
+    }
+    if (response.status === 403) {
+      return new HotelError("CONFIG", `${this.base} refused the API token (403: it is read-only): stress books, so it needs a frontdesk token`);
+    }
+    return undefined;
+  }
+
+  /** `text` with this client's token masked, for any message that quotes what came back. */
+  redact(text: string): string {
+    return this.token === undefined ? text : text.split(this.token).join("***");
+  }
+
+  unreachable(error: unknown): HotelError {
+    const reason = this.redact(error instanceof Error ? error.message : String(error));
+    return new HotelError("DB_UNAVAILABLE", `Cannot reach ${this.base}: ${reason} (is \`hotel serve\` running there?)`, { cause: error });
   }
 
   close(): void {
     this.agent.destroy();
   }
-}
-
-export function unreachable(base: string, error: unknown): HotelError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new HotelError("DB_UNAVAILABLE", `Cannot reach ${base}: ${reason} (is \`hotel serve\` running there?)`, { cause: error });
 }
 
 /** ": CODE message" from a `{"error","code"}` body, for messages. */

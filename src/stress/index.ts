@@ -8,11 +8,11 @@ export { SCENARIOS, requestAt, operationAt, guestNameOf, requestIndexOf, type St
 export { runStress, openScratchRun, type ScratchRun, type StressEnvironment, type StressPhase } from "./run.js";
 export { judgeRun, type JudgedBooking, type RunEvidence, type JudgedRefusal, type Judgement, type JudgedSuite, type Finding } from "./oracle.js";
 export { Histogram, histogramOf, clock, roundMs, type Percentiles, type HistogramBin } from "./stats.js";
-export { LoadDriver, LATE_START_MS, type LoadShape, type Task } from "./driver.js";
+export { LoadDriver, LATE_START_MS, StopRun, type LoadShape, type Task } from "./driver.js";
 export { RunRecorder, OUTCOME, type Progress, type RequestResult, type TaskAnswer } from "./results.js";
 export { bookSerializable } from "./serializable-strategy.js";
 export { bookerFor, type Booker, type StressTarget } from "./targets.js";
 export { type StressReport } from "./report.js";
 export { inspectionHints, SCRATCH_PREFIX } from "./scratch.js";
 export { packageLauncher, serveSchemaFromEnv, type CliLauncher } from "./own-server.js";
-export { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_URL_ENV, type WorkerPlan } from "./workers.js";
+export { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_TOKEN_ENV, WORKER_URL_ENV, type WorkerPlan } from "./workers.js";

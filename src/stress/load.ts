@@ -19,7 +19,7 @@ export type LoadConfig = Pick<StressConfig, "n" | "durationMs" | "rate" | "arriv
 
 export type TargetSpec =
   | { via: "core"; databaseUrl: string; schema: string }
-  | { via: "http"; urls: string[] };
+  | { via: "http"; urls: string[]; token?: string };
 
 export interface OpenTargets {
   targets: StressTarget[];
@@ -37,7 +37,7 @@ export async function openTargets(spec: TargetSpec, config: LoadConfig, concurre
     const db: Database = await openDatabase({ databaseUrl: spec.databaseUrl, schema: spec.schema, poolSize: concurrency });
     return { targets: [coreTarget(config.strategy, stressHotel(db), config)], close: () => db.close() };
   }
-  const clients = spec.urls.map((url) => new HttpClient(url, concurrency));
+  const clients = spec.urls.map((url) => new HttpClient(url, concurrency, spec.token));
   return {
     targets: clients.map(httpTarget),
     async close() {

@@ -21,7 +21,9 @@ import { guestNameOf } from "./scenarios.js";
  * bookings unless `keep` (also on Ctrl-C, after the requests in flight have
  * answered). What it cannot judge without the rows (unjustified refusals,
  * phantom bookings: the servers' other traffic is unknown) is reported as
- * null; `--via http` judges everything on scratch data.
+ * null; `--via http` judges everything on scratch data. With `env.token`
+ * every request carries it; a server that refuses it (401, 403) ends the run
+ * at once with a CONFIG error, since every request would be refused.
  */
 
 const PARALLEL_CHECKS = 8;
@@ -33,7 +35,7 @@ export async function runRemote(config: StressConfig, env: StressEnvironment): P
   if (!env.confirmRemote || !(await env.confirmRemote(describeRun(config)))) throw new HotelError("USAGE", `Not confirmed: nothing was booked on ${urls.join(", ")}`);
 
   env.onPhase?.("preparing");
-  const clients = urls.map((url) => new HttpClient(url, PARALLEL_CHECKS));
+  const clients = urls.map((url) => new HttpClient(url, PARALLEL_CHECKS, env.token));
   const runId = randomBytes(3).toString("hex");
   const guestPrefix = `stress-${runId}-`;
   const outputs = new RunOutputs(config);
@@ -62,8 +64,8 @@ export async function runRemote(config: StressConfig, env: StressEnvironment): P
     engine = await RunEngine.open({
       config: { ...config, guestPrefix },
       concurrency: config.concurrency,
-      spec: { via: "http", urls },
-      workers: { target: { via: "http", urls }, databaseUrl: "", launcher: env.launcher ?? packageLauncher() },
+      spec: { via: "http", urls, token: env.token },
+      workers: { target: { via: "http", urls }, databaseUrl: "", token: env.token, launcher: env.launcher ?? packageLauncher() },
       onResult: (result) => {
         recorder.record(result);
         env.onProgress?.(recorder.progress(config.n));
@@ -122,17 +124,21 @@ async function judgeRemote(clients: HttpClient[], recorder: RunRecorder, guestPr
   return { invariants, findings: [...lost.findings, ...audit.findings].slice(0, 10), serverProblems: audit.problems };
 }
 
-/** Every server answers, has GET /api/check, and knows the tiers; the tiers' active suites. */
+/** Every server answers, takes the run's credentials, has GET /api/check, and knows the tiers; the tiers' active suites. */
 async function probe(clients: HttpClient[], config: StressConfig): Promise<(number | null)[]> {
   for (const client of clients) {
     await client.getJson("/healthz");
     const check = await client.request("GET", "/api/check").catch(() => undefined);
+    const refused = check && client.refusal(check);
+    if (refused) throw refused;
     if (check?.status === 404) throw new HotelError("CONFIG", `${client.base} has no GET /api/check (an older hotel serve?): upgrade it, stress audits through it`);
   }
   const first = clients[0] as HttpClient;
   const capacities: (number | null)[] = [];
   for (const tier of config.tiers) {
     const response = await first.request("GET", `/api/availability?from=${config.checkIn}&nights=1&tier=${encodeURIComponent(tier.name)}`);
+    const refused = first.refusal(response);
+    if (refused) throw refused;
     if (response.status === 404 || response.status === 400) throw new HotelError("NOT_FOUND", `${first.base}: tier ${tier.name}${describeError(response.body)}`);
     const tiers = (response.body as { tiers?: { tier: string; capacity: number }[] } | undefined)?.tiers ?? [];
     capacities.push(tiers.find((entry) => entry.tier === tier.name)?.capacity ?? null);

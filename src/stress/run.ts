@@ -39,6 +39,8 @@ export type StressPhase = "preparing" | "warming-up" | "running" | "auditing" | 
 export interface StressEnvironment {
   /** The database to run in; the scratch schema is created there. Holds the password: never print it. Not needed with --url. */
   baseUrl?: string;
+  /** --url: the API token sent as `Authorization: Bearer` on every request. A secret: never printed. */
+  token?: string;
   /** Runs the teardown on SIGINT/SIGTERM too (the CLI passes lifecycle.registerCleanup). */
   registerCleanup?(cleanup: () => Promise<void>): () => void;
   /** How to start worker processes and the own `hotel serve`; default: this package's bin/hotel.js. */

@@ -4,6 +4,7 @@ import { toHotelError } from "../core/sqlstate.js";
 import { DEFAULT_PROPERTY, type Hotel } from "../core/hotel.js";
 import type { Database } from "../db/database.js";
 import type { StressConfig, StressStrategy } from "./config.js";
+import { StopRun } from "./driver.js";
 import { describeError, type HttpClient } from "./http-client.js";
 import { OUTCOME, outcomeCode, type TaskAnswer } from "./results.js";
 import type { StressOperation } from "./scenarios.js";
@@ -62,7 +63,7 @@ export class HttpExchangeError extends Error {
   }
 }
 
-/** `POST /api/bookings` of a `hotel serve`, answered as the core would. */
+/** `POST /api/bookings` of a `hotel serve`, answered as the core would; refused credentials end the run (StopRun). */
 export function httpTarget(client: HttpClient): StressTarget {
   return {
     async book(request) {
@@ -72,8 +73,10 @@ export function httpTarget(client: HttpClient): StressTarget {
       try {
         response = await client.request("POST", "/api/bookings", body, headers);
       } catch (error) {
-        throw new HttpExchangeError(null, `no answer from ${client.base}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new HttpExchangeError(null, `no answer from ${client.base}: ${client.redact(error instanceof Error ? error.message : String(error))}`);
       }
+      const refused = client.refusal(response);
+      if (refused) throw new StopRun(refused);
       const answer = (response.body ?? {}) as { booking?: BookingView; replayed?: boolean; code?: string; error?: string; retryAfter?: number };
       const message = typeof answer.error === "string" ? answer.error : "";
       if (response.status === 201 && answer.booking) {
@@ -86,7 +89,7 @@ export function httpTarget(client: HttpClient): StressTarget {
         const retryAfter = Number(response.headers["retry-after"] ?? answer.retryAfter ?? 1);
         return { outcome: "busy", status: 503, code: "BUSY", message, retryAfter, lockWaitMs: Number.NaN, attempts: 1 };
       }
-      throw new HttpExchangeError(response.status, `HTTP ${response.status}${describeError(response.body)}`);
+      throw new HttpExchangeError(response.status, client.redact(`HTTP ${response.status}${describeError(response.body)}`));
     },
     async warm(connections) {
       await Promise.all(Array.from({ length: connections }, () => client.request("GET", "/healthz")));
@@ -94,7 +97,7 @@ export function httpTarget(client: HttpClient): StressTarget {
   };
 }
 
-/** Runs one operation against a target and says what it came to; never throws. */
+/** Runs one operation against a target and says what it came to; throws only StopRun. */
 export async function perform(target: StressTarget, operation: StressOperation): Promise<TaskAnswer> {
   switch (operation.operation) {
     case "book":
@@ -108,6 +111,7 @@ export async function perform(target: StressTarget, operation: StressOperation):
           ...(outcome.outcome === "accepted" ? { bookingId: outcome.booking.id } : {}),
         };
       } catch (error) {
+        if (error instanceof StopRun) throw error;
         if (error instanceof HttpExchangeError) return { operation: "book", outcome: OUTCOME.error, status: error.status, lockWaitMs: Number.NaN, message: error.message };
         const failure = toHotelError(error);
         const outcome = failure.code === "BUSY" ? OUTCOME.busy : OUTCOME.error;

@@ -16,11 +16,13 @@ import { isScratchName } from "./scratch.js";
  * worker runs requests k, k+P, k+2P... and streams one line per finished
  * request (NDJSON) to its stdout. Workers warm up, say they are ready, and
  * start together on "go", so their loads overlap (and, in the open model,
- * follow one schedule). The database URL travels in the environment, never
- * in argv (where `ps` would show it).
+ * follow one schedule). The database URL and the API token travel in the
+ * environment, never in argv (where `ps` would show them).
  */
 
 export const WORKER_URL_ENV = "HOTEL_STRESS_DATABASE_URL";
+/** --url: the API token the workers send (unset: none). */
+export const WORKER_TOKEN_ENV = "HOTEL_STRESS_TOKEN";
 /** Bookings may start up to this much "later" in another process's clock and still count as visible. */
 export const CROSS_PROCESS_CLOCK_SLACK_MS = 2;
 
@@ -80,6 +82,8 @@ export interface LaunchOptions {
   launcher: WorkerLauncher;
   /** The scratch database (core), or "" (http). */
   databaseUrl: string;
+  /** http: the API token to send; never part of a plan (plans travel in argv). */
+  token?: string;
   plans: WorkerPlan[];
   onResult(result: RequestResult): void;
   /** Every worker is warm: "go" is sent right after this returns. */
@@ -103,7 +107,8 @@ export function launchWorkers(options: LaunchOptions): WorkerPool {
   for (const plan of options.plans) {
     const child = spawn(options.launcher.command, options.launcher.args(["stress-worker", JSON.stringify(plan)]), {
       stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, [WORKER_URL_ENV]: options.databaseUrl, NO_COLOR: "1" },
+      // An undefined token leaves the variable out, even if this process has it.
+      env: { ...process.env, [WORKER_URL_ENV]: options.databaseUrl, [WORKER_TOKEN_ENV]: options.token, NO_COLOR: "1" },
     });
     children.push(child);
     // A worker that dies turns writes to its stdin into EPIPE: its exit is reported below instead.
@@ -243,6 +248,8 @@ export function parseWorkerPlan(json: string): WorkerPlan {
 export interface WorkerIo {
   /** The scratch database (WORKER_URL_ENV); unused over HTTP. */
   databaseUrl: string;
+  /** http: the API token to send (WORKER_TOKEN_ENV). */
+  token?: string;
   /** Writes one protocol line. */
   write(line: string): void;
   /** Resolves when the parent says "go". */
@@ -253,7 +260,7 @@ export interface WorkerIo {
 
 /** One worker's run: open its own targets, warm them, wait for "go", run its share. */
 export async function runWorker(plan: WorkerPlan, io: WorkerIo): Promise<number> {
-  const spec: TargetSpec = plan.target.via === "core" ? { via: "core", databaseUrl: io.databaseUrl, schema: plan.target.schema } : plan.target;
+  const spec: TargetSpec = plan.target.via === "core" ? { via: "core", databaseUrl: io.databaseUrl, schema: plan.target.schema } : { ...plan.target, token: io.token };
   const opened = await openTargets(spec, plan.config, plan.concurrency);
   const unregister = io.registerCleanup?.(() => opened.close());
   try {

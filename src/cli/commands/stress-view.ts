@@ -2,7 +2,8 @@ import type { StressConfig } from "../../stress/config.js";
 import type { StressReport } from "../../stress/report.js";
 import type { Progress } from "../../stress/results.js";
 import type { StressPhase } from "../../stress/run.js";
-import { registerCleanup } from "../lifecycle.js";
+import type { OutputStream } from "../io.js";
+import type { Lifecycle } from "../lifecycle.js";
 import type { Output } from "../output.js";
 import { table } from "../table.js";
 
@@ -36,9 +37,9 @@ const REDRAW_MS = 100;
 /** The current rate is measured over this window. */
 const RATE_WINDOW_MS = 2000;
 
-export async function startProgress(out: Output, config: StressConfig): Promise<ProgressView> {
+/** `stream` is the run's stderr; the line is cleared on every way out of the run (`lifecycle`). */
+export async function startProgress(out: Output, config: StressConfig, stream: OutputStream, lifecycle: Lifecycle): Promise<ProgressView> {
   if (!out.interactive) return { phase: () => undefined, update: () => undefined, note: (text) => out.note(text), pause: () => undefined, resume: () => undefined, stop: () => undefined };
-  const stream = process.stderr;
   let phase: StressPhase = "preparing";
   let latest: Progress | undefined;
   let runningSince = 0;
@@ -77,7 +78,7 @@ export async function startProgress(out: Output, config: StressConfig): Promise<
     pause();
   };
   start();
-  registerCleanup(async () => stop());
+  lifecycle.registerCleanup(async () => stop());
   return {
     phase: (next) => {
       phase = next;
