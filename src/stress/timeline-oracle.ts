@@ -13,7 +13,9 @@
  *   started, plus everything any write took before it ended; frees during
  *   the window are ignored;
  * - INVALID_STATE / HOLD_EXPIRED: the booking stayed, for the whole window,
- *   in a state that allows the operation (no write to it in the window).
+ *   in a state that allows the operation (no write to it in the window), as
+ *   the migrations' rules say (a checked-in stay keeps its check-in; check-in
+ *   from the first night to the last; a no-show from the first night on).
  * A refusal whose booking was written during its window is not judged (its
  * own stay or tier may have moved under it). Clocks: the run's and the
  * database's are the same machine's; `slackMs` widens each window.
@@ -147,6 +149,8 @@ function allows(operation: JudgedOperation, doc: BookingDoc, at: number): boolea
     case "cancel":
       return doc.status === "confirmed" || doc.status === "held";
     case "change":
+      // A guest in house keeps the check-in: only the check-out can change.
+      return (doc.status === "held" && live) || doc.status === "confirmed" || (doc.status === "checked_in" && operation.checkIn === doc.checkIn);
     case "move":
       return (doc.status === "held" && live) || doc.status === "confirmed" || doc.status === "checked_in";
     default:

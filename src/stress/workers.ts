@@ -8,6 +8,7 @@ import type { CliLauncher } from "./own-server.js";
 import type { OutcomeCode, RequestResult } from "./results.js";
 import { SCENARIOS, type OperationName } from "./scenarios.js";
 import { isScratchName } from "./scratch.js";
+import type { JudgedOperation } from "./timeline-oracle.js";
 
 /**
  * `--workers P`: the load split over P OS processes, each with its own
@@ -38,7 +39,20 @@ export type WorkerLauncher = CliLauncher;
 /** Request indices of one worker: k, k+P, ... below n. */
 export const workerShare = (plan: Pick<WorkerPlan, "worker" | "workers"> & { n: number | null }): number => shareCount(plan.n, plan);
 
-type Line = [index: number, operation: OperationName, outcome: number, scheduledAt: number, startedAt: number, endedAt: number, lockWaitMs: number | null, status: number | null, late: 0 | 1, bookingId: number | null, message?: string];
+type Line = [
+  index: number,
+  operation: OperationName,
+  outcome: number,
+  scheduledAt: number,
+  startedAt: number,
+  endedAt: number,
+  lockWaitMs: number | null,
+  status: number | null,
+  late: 0 | 1,
+  bookingId: number | null,
+  message?: string | null,
+  judged?: JudgedOperation,
+];
 
 export function encodeResult(result: RequestResult): string {
   const line: Line = [
@@ -53,12 +67,13 @@ export function encodeResult(result: RequestResult): string {
     result.late ? 1 : 0,
     result.bookingId ?? null,
   ];
-  if (result.message !== undefined) line.push(result.message);
+  if (result.message !== undefined || result.judged !== undefined) line.push(result.message ?? null);
+  if (result.judged !== undefined) line.push(result.judged);
   return JSON.stringify(line);
 }
 
 function decodeResult(line: Line): RequestResult {
-  const [index, operation, outcome, scheduledAt, startedAt, endedAt, lockWaitMs, status, late, bookingId, message] = line;
+  const [index, operation, outcome, scheduledAt, startedAt, endedAt, lockWaitMs, status, late, bookingId, message, judged] = line;
   return {
     index,
     operation,
@@ -70,7 +85,8 @@ function decodeResult(line: Line): RequestResult {
     status,
     late: late === 1,
     ...(bookingId === null ? {} : { bookingId }),
-    ...(message === undefined ? {} : { message }),
+    ...(message === undefined || message === null ? {} : { message }),
+    ...(judged === undefined ? {} : { judged }),
   };
 }
 
