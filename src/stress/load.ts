@@ -72,10 +72,11 @@ export function createDriver(config: LoadConfig, targets: StressTarget[], concur
 function mixedTask(config: LoadConfig, targets: StressTarget[]): (index: number) => Promise<TaskAnswer> {
   const session = new MixedSession();
   return async (index) => {
+    const wallStart = Date.now();
     const target = targets[index % targets.length] as StressTarget;
     const operation = session.resolve(operationAt(config, index), () => fallbackBookingAt(config, index), target.today?.());
     const answer = await perform(target, operation, (booking) => session.observe(operation, booking));
-    return withJudged(answer, operation, REFUSAL_CODE[answer.outcome] !== undefined && answer.outcome !== OUTCOME.conflict);
+    return withJudged(answer, operation, REFUSAL_CODE[answer.outcome] !== undefined && answer.outcome !== OUTCOME.conflict, wallStart);
   };
 }
 

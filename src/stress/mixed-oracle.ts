@@ -4,7 +4,7 @@ import { judgeRun, type Finding, type JudgedBooking, type JudgedSuite } from "./
 import type { Invariants } from "./report.js";
 import type { RunRecorder } from "./results.js";
 import { requestIndexOf, WARM_UP_TIER } from "./scenarios.js";
-import { inScratch, type ScratchSchema } from "./scratch.js";
+import { inScratch, withPg, type ScratchSchema } from "./scratch.js";
 import { stressHotel } from "./targets.js";
 import { judgeTimeline, type BookingDoc, type Inventory, type TimedRefusal, type TimelineEvent } from "./timeline-oracle.js";
 
@@ -135,9 +135,31 @@ export function judgeMixed(
   };
 }
 
-/** The whole judgement of a scratch run of a mixed scenario. */
+/**
+ * The database's clock minus this machine's wall clock (ms), from the
+ * round trip with the shortest time of a few, and how far off that can be
+ * (half the round trip): the database may be on another machine.
+ */
+export async function clockOffset(scratch: ScratchSchema, samples = 5): Promise<{ offsetMs: number; uncertaintyMs: number }> {
+  return withPg(scratch.databaseUrl, async (client) => {
+    let best = { offsetMs: 0, uncertaintyMs: Infinity };
+    for (let i = 0; i < samples; i++) {
+      const sent = Date.now();
+      const { rows } = await client.query<{ at: number }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS at");
+      const back = Date.now() + 1;
+      const at = rows[0]?.at ?? Number.NaN;
+      if (Number.isFinite(at) && (back - sent) / 2 < best.uncertaintyMs) best = { offsetMs: at - (sent + back) / 2, uncertaintyMs: (back - sent) / 2 };
+    }
+    return best.uncertaintyMs === Infinity ? { offsetMs: 0, uncertaintyMs: 0 } : best;
+  });
+}
+
+/** The whole judgement of a scratch run of a mixed scenario; `slackMs` widens each refusal's window. */
 export async function judgeMixedScratch(scratch: ScratchSchema, recorder: RunRecorder, slackMs: number): Promise<MixedJudgement> {
   const evidence = await readMixedEvidence(scratch);
+  const { offsetMs, uncertaintyMs } = await clockOffset(scratch);
+  // Events in this machine's time, like the refusals' windows.
+  const events = evidence.events.map((event) => ({ ...event, at: event.at - offsetMs }));
   const db = await openDatabase({ databaseUrl: scratch.databaseUrl, schema: scratch.name, poolSize: 1 });
   let problems: string[];
   try {
@@ -146,5 +168,5 @@ export async function judgeMixedScratch(scratch: ScratchSchema, recorder: RunRec
     await db.close();
   }
   const reported = { outcomeOf: (index: number) => recorder.reportedAt(index), acceptedIds: recorder.acceptedBookings.map(([, id]) => id) };
-  return judgeMixed(evidence, recorder.timedRefusals, reported, problems, slackMs);
+  return judgeMixed({ ...evidence, events }, recorder.timedRefusals, reported, problems, slackMs + uncertaintyMs);
 }

@@ -10,8 +10,8 @@ import { firstNightOf, guestNameOf, scratchSuiteNumber, type RequestPlan, type S
  *   tier; each request one of book, hold, confirm, change, move, cancel,
  *   checkin, checkout or noshow, by the weights below;
  * - holds: one tier, stays of 1-2 nights starting on one of 3 days; holds
- *   of 1-2 s, most left to lapse, racing bookings, and confirms of the most
- *   recent holds.
+ *   of 1-2 s, most left to lapse, racing bookings; confirms of recent holds
+ *   and cancels of any booking, which free suites again.
  */
 
 /** front-desk stays start on one of this many days... */
@@ -42,10 +42,12 @@ const FRONT_DESK_MIX: readonly [Kind, number][] = [
   ["checkout", 8],
   ["noshow", 8],
 ];
+/** Cancels free suites again, so that the few nights never stay full and holds keep racing bookings. */
 const HOLDS_MIX: readonly [Kind, number][] = [
-  ["hold", 50],
-  ["book", 30],
-  ["confirm", 20],
+  ["hold", 65],
+  ["book", 10],
+  ["confirm", 15],
+  ["cancel", 10],
 ];
 
 function drawKind(next: () => number, mix: readonly [Kind, number][]): Kind {

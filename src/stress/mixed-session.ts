@@ -98,7 +98,11 @@ export function judgedOf(operation: ResolvedOperation): JudgedOperation {
   return operation satisfies BookingAction;
 }
 
-/** The answer, with what the oracle needs to judge it when it is a refusal. */
-export function withJudged(answer: TaskAnswer, operation: ResolvedOperation, refused: boolean): TaskAnswer {
-  return refused ? { ...answer, judged: judgedOf(operation) } : answer;
+/**
+ * The answer, with what the oracle needs to judge it when it is a refusal:
+ * the request and its window by the wall clock, `startedAt` (ms) taken
+ * before it was sent; the end rounds up (Date.now() counts whole ms).
+ */
+export function withJudged(answer: TaskAnswer, operation: ResolvedOperation, refused: boolean, startedAt: number): TaskAnswer {
+  return refused ? { ...answer, judged: { request: judgedOf(operation), startedAt, endedAt: Date.now() + 1 } } : answer;
 }

@@ -5,7 +5,15 @@ import type { ReportedOutcome } from "./oracle.js";
 import type { OperationName } from "./scenarios.js";
 import { Histogram } from "./stats.js";
 import { Timeline } from "./timeline.js";
-import type { JudgedOperation, TimedRefusal } from "./timeline-oracle.js";
+import type { TimedRefusal } from "./timeline-oracle.js";
+
+/**
+ * A refused operation as the oracle judges it: what was asked, and a window
+ * that holds the database's decision, by the wall clock (Date.now(), which
+ * on one machine is the database's clock; the driver's monotonic clock
+ * drifts from it by up to a millisecond every few seconds).
+ */
+export type JudgedWindow = Pick<TimedRefusal, "request" | "startedAt" | "endedAt">;
 
 /**
  * What a run's requests came to, in memory that does not grow with n beyond
@@ -49,8 +57,8 @@ export interface TaskAnswer {
   bookingId?: number;
   /** For errors: what went wrong (one line, secrets redacted). */
   message?: string;
-  /** Mixed scenarios, refusals only: what was asked, for the oracle. */
-  judged?: JudgedOperation;
+  /** Mixed scenarios, refusals only: what was asked and when, for the oracle. */
+  judged?: JudgedWindow;
 }
 
 export interface RequestResult extends TaskAnswer {
@@ -169,7 +177,7 @@ export class RunRecorder {
     const code = REFUSAL_CODE[result.outcome];
     // CONFLICT (retries used up) is never wrong, so it is not judged.
     if (result.judged && code !== undefined && code !== "CONFLICT") {
-      this.timedRefusals.push({ index: result.index, code, startedAt: result.startedAt, endedAt: result.endedAt, request: result.judged });
+      this.timedRefusals.push({ index: result.index, code, ...result.judged });
     }
   }
 

@@ -208,8 +208,9 @@ class ScratchLifecycle implements ScratchRun {
 }
 
 /**
- * Mixed runs compare the client's clock with the database's (same machine):
- * each refusal's window is widened by this much on both sides.
+ * Mixed runs compare refusals' windows (this machine's wall clock, whole ms)
+ * with the event log (the database's clock, offset measured): each window
+ * is widened by this much, plus the offset's uncertainty, on both sides.
  */
 const MIXED_CLOCK_SLACK_MS = CROSS_PROCESS_CLOCK_SLACK_MS + 1;
 

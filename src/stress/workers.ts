@@ -5,10 +5,9 @@ import { redactSecrets } from "../db/url.js";
 import { STRATEGIES, VIAS, type StressConfig } from "./config.js";
 import { createDriver, openTargets, shareCount, warmUp, type LoadConfig, type TargetSpec } from "./load.js";
 import type { CliLauncher } from "./own-server.js";
-import type { OutcomeCode, RequestResult } from "./results.js";
+import type { JudgedWindow, OutcomeCode, RequestResult } from "./results.js";
 import { SCENARIOS, type OperationName } from "./scenarios.js";
 import { isScratchName } from "./scratch.js";
-import type { JudgedOperation } from "./timeline-oracle.js";
 
 /**
  * `--workers P`: the load split over P OS processes, each with its own
@@ -51,7 +50,7 @@ type Line = [
   late: 0 | 1,
   bookingId: number | null,
   message?: string | null,
-  judged?: JudgedOperation,
+  judged?: JudgedWindow,
 ];
 
 export function encodeResult(result: RequestResult): string {
