@@ -72,6 +72,12 @@ describe("judging refusals against the event log", () => {
     expect(result.unjustified.map((u) => u.index)).toEqual([1, 3]);
   });
 
+  it("a guest in house may change the check-out only: refusing a new check-in is justified", () => {
+    const events = [made(100, doc(1, "S1", "checked_in", "2031-01-01", "2031-01-03"))];
+    const change = (index: number, checkIn: string): TimedRefusal => ({ index, code: "INVALID_STATE", startedAt: 200, endedAt: 210, request: { operation: "change", bookingId: 1, checkIn, checkOut: "2031-01-04" } });
+    expect(judgeTimeline(events, [change(1, "2031-01-02"), change(2, "2031-01-01")], inventory, 0).unjustified.map((u) => u.index)).toEqual([2]);
+  });
+
   it("a refusal whose booking was written during its window is skipped, not judged", () => {
     const own = doc(1, "S1", "confirmed");
     const events = [made(100, own), written(205, own, { ...own, status: "cancelled" })];

@@ -6,7 +6,7 @@ import { printable } from "../core/text.js";
 import { parseCount } from "../core/validate.js";
 import { HotelError, invalidInput } from "../core/errors.js";
 import * as validate from "../core/validate.js";
-import { lastNightOf, SCENARIOS, tierPlans, WARM_UP_OFFSET_DAYS, WARM_UP_NIGHTS, WARM_UP_TIER, type StressScenario, type TierPlan } from "./scenarios.js";
+import { isMixedScenario, lastNightOf, SCENARIOS, tierPlans, WARM_UP_OFFSET_DAYS, WARM_UP_NIGHTS, WARM_UP_TIER, type StressScenario, type TierPlan } from "./scenarios.js";
 import { ARRIVALS, type Arrival } from "./schedule.js";
 
 /**
@@ -115,7 +115,7 @@ export function resolveStressConfig(options: StressOptions, now = new Date()): S
   const urls = [options.url ?? []].flat().map(parseTargetUrl);
   if (urls.length > STRESS_LIMITS.urls) throw invalidInput(`at most ${STRESS_LIMITS.urls} --url may be given`);
   const via = oneOf(options.via ?? (urls.length > 0 ? "http" : "core"), VIAS, "--via");
-  checkCombinations(options, { urls, via, strategy });
+  checkCombinations(options, { urls, via, strategy, scenario });
   const load = resolveLoad(options);
   const { n } = load;
   const workers = parseCount(options.workers ?? 1, "--workers", 1, STRESS_LIMITS.workers);
@@ -174,11 +174,15 @@ function resolveLoad(options: StressOptions): Pick<StressConfig, "n" | "duration
   return { n, durationMs, rate, arrival };
 }
 
-function checkCombinations(options: StressOptions, resolved: { urls: string[]; via: StressVia; strategy: StressStrategy }): void {
+function checkCombinations(options: StressOptions, resolved: { urls: string[]; via: StressVia; strategy: StressStrategy; scenario: StressScenario }): void {
   const usage = (message: string): HotelError => new HotelError("USAGE", message);
   if (resolved.urls.length > 0) {
     if (resolved.via !== "http") throw usage("--url drives a running `hotel serve` over HTTP: drop --via core");
     if (options.capacity !== undefined) throw usage("--capacity sizes the scratch inventory; with --url the server's own inventory is booked");
+  }
+  if (isMixedScenario(resolved.scenario)) {
+    if (resolved.urls.length > 0) throw usage(`--scenario ${resolved.scenario} runs on scratch data only: with --url choose same-dates, overlapping or mixed-tiers`);
+    if (resolved.strategy === "serializable") throw usage(`--scenario ${resolved.scenario} needs the core's own operations: use --strategy locked or interactive`);
   }
   if (resolved.via === "http" && resolved.strategy !== "locked") {
     throw usage(`--strategy ${resolved.strategy} applies to --via core: a \`hotel serve\` always books with the core (locked)`);

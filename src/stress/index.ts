@@ -4,7 +4,7 @@
  * oracle and the reports. `hotel stress` and the bench are thin shells over it.
  */
 export { resolveStressConfig, parseDuration, STRATEGIES, VIAS, STRESS_LIMITS, type StressConfig, type StressOptions, type StressStrategy, type StressVia } from "./config.js";
-export { SCENARIOS, requestAt, operationAt, guestNameOf, requestIndexOf, type StressScenario, type StressOperation, type TierPlan } from "./scenarios.js";
+export { SCENARIOS, MIXED_SCENARIOS, isMixedScenario, requestAt, operationAt, guestNameOf, requestIndexOf, type StressScenario, type StressOperation, type TierPlan } from "./scenarios.js";
 export { runStress, openScratchRun, type ScratchRun, type StressEnvironment, type StressPhase } from "./run.js";
 export { judgeRun, type JudgedBooking, type RunEvidence, type JudgedRefusal, type Judgement, type JudgedSuite, type Finding } from "./oracle.js";
 export { Histogram, histogramOf, clock, roundMs, type Percentiles, type HistogramBin } from "./stats.js";

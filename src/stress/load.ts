@@ -3,9 +3,13 @@ import type { StressConfig } from "./config.js";
 import { LoadDriver, type LoadShape } from "./driver.js";
 import { HttpClient } from "./http-client.js";
 import type { RequestResult } from "./results.js";
-import { operationAt, warmUpRequest, type RequestPlan } from "./scenarios.js";
+import { httpTarget } from "./http-target.js";
+import { fallbackBookingAt } from "./mixed-scenarios.js";
+import { MixedSession, withJudged } from "./mixed-session.js";
+import { OUTCOME, REFUSAL_CODE, type TaskAnswer } from "./results.js";
+import { isMixedScenario, operationAt, requestAt, warmUpRequest, type RequestPlan } from "./scenarios.js";
 import { arrivalSchedule } from "./schedule.js";
-import { coreTarget, httpTarget, perform, stressHotel, type StressTarget } from "./targets.js";
+import { coreTarget, perform, stressHotel, type StressTarget } from "./targets.js";
 
 /**
  * The load of one process (the run's own, or one worker's share): its
@@ -60,7 +64,20 @@ export function createDriver(config: LoadConfig, targets: StressTarget[], concur
     arrivals: config.rate === null ? undefined : arrivalSchedule(config.rate, config.arrival, config.seed),
     indexAt: (k) => share.worker + k * share.workers,
   };
-  return new LoadDriver(shape, (index) => perform(targets[index % targets.length] as StressTarget, operationAt(config, index)), onResult);
+  const task = isMixedScenario(config.scenario) ? mixedTask(config, targets) : (index: number) => perform(targets[index % targets.length] as StressTarget, { operation: "book", request: requestAt(config, index) });
+  return new LoadDriver(shape, task, onResult);
+}
+
+/** A mixed scenario's request i: its booking picked from this process's memory, its refusal kept for the oracle. */
+function mixedTask(config: LoadConfig, targets: StressTarget[]): (index: number) => Promise<TaskAnswer> {
+  const session = new MixedSession();
+  return async (index) => {
+    const wallStart = Date.now();
+    const target = targets[index % targets.length] as StressTarget;
+    const operation = session.resolve(operationAt(config, index), () => fallbackBookingAt(config, index), target.today?.());
+    const answer = await perform(target, operation, (booking) => session.observe(operation, booking));
+    return withJudged(answer, operation, REFUSAL_CODE[answer.outcome] !== undefined && answer.outcome !== OUTCOME.conflict, wallStart);
+  };
 }
 
 /**

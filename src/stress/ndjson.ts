@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { redactSecrets } from "../db/url.js";
-import { outcomeClass, OUTCOME, type RequestResult } from "./results.js";
+import { outcomeClass, REFUSAL_CODE, type RequestResult } from "./results.js";
 
 /**
  * `--out FILE`: one JSON line per request as it finishes, times in ms since
@@ -11,7 +11,8 @@ import { outcomeClass, OUTCOME, type RequestResult } from "./results.js";
  *    "scheduled":12.5,"started":12.51,"ended":15.02,"latencyMs":2.52,"serviceMs":2.51,
  *    "lockWaitMs":1.9,"late":false}
  *
- * `code` is there for refusals; `lockWaitMs` is null when not measured (over
+ * `code` is there for refusals (NO_AVAILABILITY, CONFLICT, INVALID_STATE,
+ * HOLD_EXPIRED); `lockWaitMs` is null when not measured (over
  * HTTP); `message` is there for errors.
  */
 
@@ -36,7 +37,7 @@ export class NdjsonWriter {
       i: result.index,
       operation: result.operation,
       outcome: outcomeClass(result.outcome),
-      ...(result.outcome === OUTCOME.noAvailability ? { code: "NO_AVAILABILITY" } : result.outcome === OUTCOME.conflict ? { code: "CONFLICT" } : {}),
+      ...(REFUSAL_CODE[result.outcome] === undefined ? {} : { code: REFUSAL_CODE[result.outcome] }),
       status: result.status,
       scheduled: round3(result.scheduledAt - zero),
       started: round3(result.startedAt - zero),

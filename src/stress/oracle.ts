@@ -65,8 +65,8 @@ export interface RunEvidence {
   reported?: { count: number; outcomeOf(requestIndex: number): ReportedOutcome | undefined };
 }
 
-/** "server-check": a problem a remote server's own audit (GET /api/check) reported. */
-export type FindingKind = "overbooked-night" | "double-booked-suite" | "unjustified-refusal" | "phantom-booking" | "lost-booking" | "server-check";
+/** "server-check": a problem a remote server's own audit (GET /api/check) reported; "check": one `hotel check` found after a scratch run. */
+export type FindingKind = "overbooked-night" | "double-booked-suite" | "unjustified-refusal" | "phantom-booking" | "lost-booking" | "server-check" | "check";
 
 export interface Finding {
   kind: FindingKind;

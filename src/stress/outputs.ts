@@ -5,6 +5,7 @@ import { htmlData, renderHtml, type MachineInfo } from "./html.js";
 import { NdjsonWriter } from "./ndjson.js";
 import type { StressReport } from "./report.js";
 import { RunRecorder } from "./results.js";
+import { isMixedScenario } from "./scenarios.js";
 import { clock } from "./stats.js";
 
 /**
@@ -20,10 +21,12 @@ export class RunOutputs {
   private startedAt = new Date();
 
   constructor(
-    private readonly config: Pick<StressConfig, "outFile" | "htmlFile" | "urls">,
+    private readonly config: Pick<StressConfig, "outFile" | "htmlFile" | "urls" | "scenario">,
     private readonly machine: Partial<MachineInfo> = {},
   ) {
-    this.recorder = new RunRecorder({ bookingIds: config.urls.length > 0, sink: config.outFile ? (result) => this.ndjson?.write(result) : undefined });
+    // Remote runs cancel what they booked; mixed scenarios look for each booking made.
+    const bookingIds = config.urls.length > 0 || isMixedScenario(config.scenario);
+    this.recorder = new RunRecorder({ bookingIds, sink: config.outFile ? (result) => this.ndjson?.write(result) : undefined });
   }
 
   /** The load starts now: the zero of every time in --out and the timeline. */

@@ -1,6 +1,7 @@
 import type { StressConfig } from "./config.js";
 import type { Finding } from "./oracle.js";
-import { OUTCOME, OUTCOME_CLASSES, type OutcomeClass, type RunRecorder } from "./results.js";
+import { OUTCOME, OUTCOME_CLASSES, REFUSAL_CODE, type OutcomeClass, type OutcomeCode, type RunRecorder } from "./results.js";
+import { isMixedScenario } from "./scenarios.js";
 import { roundMs, type HistogramBin, type Percentiles } from "./stats.js";
 
 /** The stress report: the `stress` JSON shape of the CLI contract, plus the fields documented in the README. */
@@ -53,6 +54,8 @@ export interface StressReport {
   /** --url runs: the servers, and what became of the bookings the run made there. */
   remote: RemoteSummary | null;
   files: { out?: string; html?: string };
+  /** Mixed scenarios only: counts per operation and outcome. */
+  operations?: OperationCounts;
   /** Every invariant held and every threshold was met: exit 0. */
   ok: boolean;
 }
@@ -64,8 +67,17 @@ export interface Invariants {
   unjustifiedRefusals: number | null;
   phantomBookings: number | null;
   lostBookings: number;
+  /** Mixed scenarios (front-desk, holds): refusals judged against the event log... */
+  judgedRefusals?: number;
+  /** ...and those not judged, their booking having been written while they ran. */
+  skippedRefusals?: number;
+  /** Mixed scenarios: problems `hotel check` found in the scratch schema after the run. */
+  checkProblems?: number;
   ok: boolean;
 }
+
+/** Mixed scenarios: what each operation came to. */
+export type OperationCounts = Record<string, { requested: number; accepted: number; refused: Partial<Record<string, number>>; busy: number; errors: number }>;
 
 export interface RemoteSummary {
   urls: string[];
@@ -139,14 +151,27 @@ export function buildReport(config: StressConfig, recorder: RunRecorder, context
     workers: config.workers,
     seed: config.seed,
     checkIn: config.checkIn,
-    nights: config.scenario === "overlapping" ? null : config.nights,
+    nights: config.scenario === "overlapping" || isMixedScenario(config.scenario) ? null : config.nights,
     tiers: config.tiers.map((tier, i) => ({ tier: tier.name, capacity: context.capacities[i] ?? null })),
     lockTimeoutMs: config.lockTimeoutMs,
     scratch: context.schema === null ? null : { schema: context.schema, kept: config.keep },
     remote: context.remote,
     files: { ...(config.outFile ? { out: config.outFile } : {}), ...(config.htmlFile ? { html: config.htmlFile } : {}) },
+    ...(isMixedScenario(config.scenario) ? { operations: operationCounts(recorder) } : {}),
     ok: context.invariants.ok && thresholdsOk,
   };
 }
 
 const round1 = (value: number | null): number | null => (value === null ? null : Math.round(value * 10) / 10);
+
+export function operationCounts(recorder: RunRecorder): OperationCounts {
+  const out: OperationCounts = {};
+  for (const [operation, counts] of [...recorder.byOperation].sort(([a], [b]) => a.localeCompare(b))) {
+    const at = (code: OutcomeCode): number => counts[code] ?? 0;
+    const refused: Partial<Record<string, number>> = {};
+    for (const [code, name] of Object.entries(REFUSAL_CODE)) if (at(Number(code) as OutcomeCode) > 0) refused[name] = at(Number(code) as OutcomeCode);
+    const requested = counts.reduce((sum, count) => sum + count, 0);
+    out[operation] = { requested, accepted: at(OUTCOME.accepted), refused, busy: at(OUTCOME.busy), errors: at(OUTCOME.error) };
+  }
+  return out;
+}

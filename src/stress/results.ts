@@ -1,10 +1,19 @@
-import type { BookingOutcome } from "../core/booking.js";
+import type { Busy, Refused } from "../core/booking.js";
 import { HotelError } from "../core/errors.js";
 import { redactSecrets } from "../db/url.js";
 import type { ReportedOutcome } from "./oracle.js";
 import type { OperationName } from "./scenarios.js";
 import { Histogram } from "./stats.js";
 import { Timeline } from "./timeline.js";
+import type { TimedRefusal } from "./timeline-oracle.js";
+
+/**
+ * A refused operation as the oracle judges it: what was asked, and a window
+ * that holds the database's decision, by the wall clock (Date.now(), which
+ * on one machine is the database's clock; the driver's monotonic clock
+ * drifts from it by up to a millisecond every few seconds).
+ */
+export type JudgedWindow = Pick<TimedRefusal, "request" | "startedAt" | "endedAt">;
 
 /**
  * What a run's requests came to, in memory that does not grow with n beyond
@@ -14,16 +23,25 @@ import { Timeline } from "./timeline.js";
  * from worker processes land here too.
  */
 
-export const OUTCOME = { pending: 0, accepted: 1, noAvailability: 2, conflict: 3, busy: 4, error: 5 } as const;
+export const OUTCOME = { pending: 0, accepted: 1, noAvailability: 2, conflict: 3, busy: 4, error: 5, invalidState: 6, holdExpired: 7 } as const;
 export type OutcomeCode = (typeof OUTCOME)[keyof typeof OUTCOME];
+const HIGHEST_OUTCOME = OUTCOME.holdExpired;
 
-/** The four outcomes reports speak of (refused = no availability or conflict). */
+/** The refusal code of each refused outcome. */
+export const REFUSAL_CODE: Partial<Record<OutcomeCode, Refused["code"]>> = {
+  [OUTCOME.noAvailability]: "NO_AVAILABILITY",
+  [OUTCOME.conflict]: "CONFLICT",
+  [OUTCOME.invalidState]: "INVALID_STATE",
+  [OUTCOME.holdExpired]: "HOLD_EXPIRED",
+};
+
+/** The four outcomes reports speak of (refused = any 409: no availability, conflict, invalid state, hold expired). */
 export const OUTCOME_CLASSES = ["accepted", "refused", "busy", "error"] as const;
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 
 export function outcomeClass(code: OutcomeCode): OutcomeClass {
   if (code === OUTCOME.accepted) return "accepted";
-  if (code === OUTCOME.noAvailability || code === OUTCOME.conflict) return "refused";
+  if (REFUSAL_CODE[code] !== undefined) return "refused";
   return code === OUTCOME.busy ? "busy" : "error";
 }
 
@@ -39,6 +57,8 @@ export interface TaskAnswer {
   bookingId?: number;
   /** For errors: what went wrong (one line, secrets redacted). */
   message?: string;
+  /** Mixed scenarios, refusals only: what was asked and when, for the oracle. */
+  judged?: JudgedWindow;
 }
 
 export interface RequestResult extends TaskAnswer {
@@ -51,14 +71,19 @@ export interface RequestResult extends TaskAnswer {
   late: boolean;
 }
 
-export function outcomeCode(outcome: BookingOutcome): OutcomeCode {
-  switch (outcome.outcome) {
-    case "accepted":
-      return OUTCOME.accepted;
-    case "refused":
-      return outcome.code === "CONFLICT" ? OUTCOME.conflict : OUTCOME.noAvailability;
-    case "busy":
-      return OUTCOME.busy;
+/** The code of an operation's outcome: anything but a refusal or busy was accepted. */
+export function outcomeCode(outcome: Refused | Busy | { outcome: string }): OutcomeCode {
+  if (outcome.outcome === "busy") return OUTCOME.busy;
+  if (outcome.outcome !== "refused") return OUTCOME.accepted;
+  switch ((outcome as Refused).code) {
+    case "CONFLICT":
+      return OUTCOME.conflict;
+    case "INVALID_STATE":
+      return OUTCOME.invalidState;
+    case "HOLD_EXPIRED":
+      return OUTCOME.holdExpired;
+    default:
+      return OUTCOME.noAvailability;
   }
 }
 
@@ -78,7 +103,7 @@ const CHUNK = 65_536;
 export interface RecorderOptions {
   /** Keep outcome, start and end per request for the oracle (off for bench's limit). */
   columns?: boolean;
-  /** Keep the booking id of every accepted request (a remote run cancels them at the end). */
+  /** Keep the booking id of every accepted book or hold (a remote run cancels them at the end). */
   bookingIds?: boolean;
   sink?(result: RequestResult): void;
 }
@@ -90,10 +115,14 @@ export class RunRecorder {
   readonly startDelay = new Histogram();
   readonly byOutcome: Record<OutcomeClass, Histogram> = { accepted: new Histogram(), refused: new Histogram(), busy: new Histogram(), error: new Histogram() };
   readonly timeline = new Timeline();
-  /** [request index, booking id] of every accepted request, when asked for. */
+  /** [request index, booking id] of every accepted book or hold, when asked for. */
   readonly acceptedBookings: [number, number][] = [];
+  /** Outcome counts per operation (indexed by OutcomeCode). */
+  readonly byOperation = new Map<string, number[]>();
+  /** Mixed scenarios: every refusal the oracle can judge, with its window. */
+  readonly timedRefusals: TimedRefusal[] = [];
   lateStarts = 0;
-  private readonly counts = new Array<number>(6).fill(0);
+  private readonly counts = new Array<number>(HIGHEST_OUTCOME + 1).fill(0);
   private readonly messages = new Map<string, number>();
   private readonly outcomeChunks: Uint8Array[] = [];
   private readonly startChunks: Float64Array[] = [];
@@ -118,7 +147,7 @@ export class RunRecorder {
   record(result: RequestResult): void {
     const { index } = result;
     if (!Number.isInteger(index) || index < 0) throw new HotelError("INTERNAL", `result for unknown request ${index}`);
-    if (result.outcome < OUTCOME.accepted || result.outcome > OUTCOME.error) throw new HotelError("INTERNAL", `request ${index}: unknown outcome ${result.outcome}`);
+    if (result.outcome < OUTCOME.accepted || result.outcome > HIGHEST_OUTCOME) throw new HotelError("INTERNAL", `request ${index}: unknown outcome ${result.outcome}`);
     if (this.options.columns !== false) this.store(result);
     this.counts[result.outcome] = (this.counts[result.outcome] ?? 0) + 1;
     const latency = result.endedAt - result.scheduledAt;
@@ -135,8 +164,21 @@ export class RunRecorder {
     this.lastStart = Math.max(this.lastStart, result.startedAt);
     this.lastEnd = Math.max(this.lastEnd, result.endedAt);
     if (result.outcome === OUTCOME.error) this.noteError(result.message ?? "unknown error");
-    if (this.options.bookingIds && result.outcome === OUTCOME.accepted && result.bookingId !== undefined) this.acceptedBookings.push([index, result.bookingId]);
+    const made = result.operation === "book" || result.operation === "hold";
+    if (this.options.bookingIds && made && result.outcome === OUTCOME.accepted && result.bookingId !== undefined) this.acceptedBookings.push([index, result.bookingId]);
+    this.countOperation(result);
     this.options.sink?.(result);
+  }
+
+  private countOperation(result: RequestResult): void {
+    let counts = this.byOperation.get(result.operation);
+    if (!counts) this.byOperation.set(result.operation, (counts = new Array<number>(HIGHEST_OUTCOME + 1).fill(0)));
+    counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
+    const code = REFUSAL_CODE[result.outcome];
+    // CONFLICT (retries used up) is never wrong, so it is not judged.
+    if (result.judged && code !== undefined && code !== "CONFLICT") {
+      this.timedRefusals.push({ index: result.index, code, ...result.judged });
+    }
   }
 
   private store(result: RequestResult): void {
@@ -173,7 +215,7 @@ export class RunRecorder {
 
   progress(total: number | null): Progress {
     const accepted = this.count(OUTCOME.accepted);
-    const refused = this.count(OUTCOME.noAvailability) + this.count(OUTCOME.conflict);
+    const refused = this.count(OUTCOME.noAvailability) + this.count(OUTCOME.conflict) + this.count(OUTCOME.invalidState) + this.count(OUTCOME.holdExpired);
     const failed = this.count(OUTCOME.busy);
     const errors = this.count(OUTCOME.error);
     return { total, done: accepted + refused + failed + errors, accepted, refused, failed, errors };

@@ -8,7 +8,8 @@ import { packageLauncher, startOwnServer, type CliLauncher, type OwnServer } fro
 import { runRemote } from "./remote.js";
 import { buildReport, type StressReport } from "./report.js";
 import { OUTCOME, type Progress, type RunRecorder } from "./results.js";
-import { requestAt } from "./scenarios.js";
+import { judgeMixedScratch } from "./mixed-oracle.js";
+import { isMixedScenario, requestAt } from "./scenarios.js";
 import {
   createInventory,
   createScratchSchema,
@@ -159,7 +160,9 @@ class ScratchLifecycle implements ScratchRun {
       const missing = recorder.missing(expected);
       if (missing.length > 0) throw new HotelError("INTERNAL", `no result for request(s) ${missing.join(", ")}`);
       this.env.onPhase?.("auditing");
-      const { findings, ...invariants } = await judgeScratch(this.config, this.scratch as ScratchSchema, recorder);
+      const { findings, ...invariants } = isMixedScenario(this.config.scenario)
+        ? await judgeMixedScratch(this.scratch as ScratchSchema, recorder, MIXED_CLOCK_SLACK_MS)
+        : await judgeScratch(this.config, this.scratch as ScratchSchema, recorder);
       const report = buildReport(this.config, recorder, {
         concurrency: this.concurrency,
         loadMs: engine.loadMs,
@@ -205,6 +208,13 @@ class ScratchLifecycle implements ScratchRun {
     })());
   }
 }
+
+/**
+ * Mixed runs compare refusals' windows (this machine's wall clock, whole ms)
+ * with the event log (the database's clock, offset measured): each window
+ * is widened by this much, plus the offset's uncertainty, on both sides.
+ */
+const MIXED_CLOCK_SLACK_MS = CROSS_PROCESS_CLOCK_SLACK_MS + 1;
 
 /** The oracle's judgement of the final rows against what every request was told. */
 async function judgeScratch(config: StressConfig, scratch: ScratchSchema, recorder: RunRecorder): Promise<Judgement> {

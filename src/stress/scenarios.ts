@@ -1,5 +1,6 @@
-import type { BookingRequest } from "../core/booking.js";
+import type { BookingRequest, Transition } from "../core/booking.js";
 import { addDays, formatDate, parseDate } from "../core/dates.js";
+import { FRONT_DESK_LAST_NIGHT, HOLDS_LAST_NIGHT, mixedOperationAt } from "./mixed-scenarios.js";
 import { below, streamFor } from "./random.js";
 
 /**
@@ -7,20 +8,33 @@ import { below, streamFor } from "./random.js";
  * (seed, i) wherever it is needed (a worker process, the oracle), so nothing
  * per request is stored.
  *
- * Extension point for scenarios that mix operations (front-desk, holds):
- *   1. add the operation to `StressOperation` below, with what it needs to
- *      name its booking (e.g. `{ operation: "change"; of: <index of the
- *      request that booked it>; checkIn; checkOut }`);
- *   2. give `StressTarget` (targets.ts) the call, for the core and for HTTP;
- *   3. dispatch it in `perform()` (targets.ts), mapping its answer to an
- *      outcome (accepted / refused / busy / error);
- *   4. teach the oracle (oracle.ts) to judge its refusals and the rows it
- *      changes; `operationAt` below decides the mix from (seed, i).
+ * Scenarios that only book: same-dates, overlapping, mixed-tiers (below).
+ * Scenarios that mix operations (mixed-scenarios.ts):
+ * - front-desk: book, hold, confirm, change, move, cancel, checkin, checkout
+ *   and noshow over a week of nights in a few tiers;
+ * - holds: holds with ttls of a few seconds (some confirmed, most left to
+ *   lapse) racing bookings for the same few nights.
+ * An operation on a booking draws a `pick` here; the process that sends it
+ * turns the pick into the id of a booking it made earlier (mixed-session.ts),
+ * so a run is repeatable given the seed up to the order requests finish in.
+ *
+ * To add an operation or a scenario:
+ *   1. add the operation to `StressOperation` below (and `BookingAction`
+ *      with what the target needs once its booking is known);
+ *   2. give `StressTarget` (targets.ts, http-target.ts) the call, for the
+ *      core and for HTTP, and map its answer in `perform()`;
+ *   3. the refusals of a mixed scenario are judged from the event log by
+ *      timeline-oracle.ts (add the operation to `JudgedOperation` and say
+ *      which states allow it); the invariants from the final rows and
+ *      `hotel check` (mixed-oracle.ts); `operationAt` decides the mix.
  * The load driver, the statistics, --out and --html need no change: they
  * see operations only by name.
  */
 
-export const SCENARIOS = ["same-dates", "overlapping", "mixed-tiers"] as const;
+export const SCENARIOS = ["same-dates", "overlapping", "mixed-tiers", "front-desk", "holds"] as const;
+/** The scenarios that do more than book: judged from the event log, never run against --url. */
+export const MIXED_SCENARIOS: readonly StressScenario[] = ["front-desk", "holds"];
+export const isMixedScenario = (scenario: StressScenario): boolean => MIXED_SCENARIOS.includes(scenario);
 export type StressScenario = (typeof SCENARIOS)[number];
 
 /** Overlapping stays start on one of this many days from the check-in... */
@@ -51,8 +65,24 @@ export interface RequestPlan {
 }
 
 export type OperationName = StressOperation["operation"];
-/** One request of a run. Today every scenario books; see the extension point above. */
-export type StressOperation = { operation: "book"; request: BookingRequest };
+/** What an operation on an existing booking asks, once its booking is known. */
+export type BookingAction =
+  | { operation: "change"; bookingId: number; checkIn: string; checkOut: string }
+  | { operation: "move"; bookingId: number; tier?: string; suite?: string }
+  | { operation: Transition; bookingId: number; today: string };
+/**
+ * One request of a run as planned from (seed, index). An operation on a
+ * booking carries `pick`, a draw that chooses among the bookings accepted
+ * so far; a transition's day is its booking's check-in plus `dayOffset`.
+ */
+export type StressOperation =
+  | { operation: "book"; request: BookingRequest }
+  | { operation: "hold"; request: BookingRequest; ttlSeconds: number }
+  | { operation: "change"; pick: number; checkIn: string; checkOut: string }
+  | { operation: "move"; pick: number; tier?: string; suite?: string }
+  | { operation: Transition; pick: number; dayOffset: number };
+/** What a target is asked to do: a booking, a hold, or an action on a known booking. */
+export type ResolvedOperation = Extract<StressOperation, { request: BookingRequest }> | BookingAction;
 
 export const DEFAULT_GUEST_PREFIX = "stress-";
 
@@ -67,6 +97,7 @@ export function requestIndexOf(guestName: string, prefix = DEFAULT_GUEST_PREFIX)
 
 /** Request i of a run. */
 export function operationAt(plan: RequestPlan, index: number): StressOperation {
+  if (isMixedScenario(plan.scenario)) return mixedOperationAt(plan, index);
   return { operation: "book", request: requestAt(plan, index) };
 }
 
@@ -98,18 +129,22 @@ export function requestAt(plan: RequestPlan, index: number): BookingRequest {
 
 let firstNight: { checkIn: string; date: Date } | undefined;
 /** The check-in as a date, parsed once per run rather than once per request. */
-function firstNightOf(checkIn: string): Date {
+export function firstNightOf(checkIn: string): Date {
   if (firstNight?.checkIn !== checkIn) firstNight = { checkIn, date: parseDate(checkIn, "check-in") };
   return firstNight.date;
 }
 
 /** The last night (days after the check-in) a scenario's stays can reach. */
-export const lastNightOf = (scenario: StressScenario, nights: number): number =>
-  scenario === "overlapping" ? OVERLAP_WINDOW_DAYS - 1 + OVERLAP_MAX_NIGHTS : nights;
+export function lastNightOf(scenario: StressScenario, nights: number): number {
+  if (scenario === "overlapping") return OVERLAP_WINDOW_DAYS - 1 + OVERLAP_MAX_NIGHTS;
+  if (scenario === "front-desk") return FRONT_DESK_LAST_NIGHT;
+  return scenario === "holds" ? HOLDS_LAST_NIGHT : nights;
+}
 
-/** The tiers a scenario books: `--tier` first, then other names for mixed-tiers. */
+/** The tiers a scenario books: `--tier` first, then other names for mixed-tiers and front-desk. */
 export function tierPlans(scenario: StressScenario, tier: string, capacity: number): TierPlan[] {
-  const names = scenario === "mixed-tiers" ? [tier, ...MIXED_TIER_NAMES.filter((name) => name !== tier)].slice(0, MIXED_TIER_COUNT) : [tier];
+  const several = scenario === "mixed-tiers" || scenario === "front-desk";
+  const names = several ? [tier, ...MIXED_TIER_NAMES.filter((name) => name !== tier)].slice(0, MIXED_TIER_COUNT) : [tier];
   const used = new Set<string>();
   return names.map((name, index) => {
     const letters = name.replace(/[^A-Za-z]/g, "").slice(0, 3).toUpperCase() || "T";

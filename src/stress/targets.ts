@@ -1,13 +1,14 @@
-import { book } from "../core/book.js";
-import type { BookingOutcome, BookingRequest, BookingView } from "../core/booking.js";
+import { book, hold } from "../core/book.js";
+import type { BookingOutcome, BookingRequest, BookingView, ChangeOutcome, HoldRequest, TransitionOutcome } from "../core/booking.js";
+import { change, move, transition } from "../core/front-desk.js";
 import { toHotelError } from "../core/sqlstate.js";
 import { DEFAULT_PROPERTY, type Hotel } from "../core/hotel.js";
 import type { Database } from "../db/database.js";
 import type { StressConfig, StressStrategy } from "./config.js";
 import { StopRun } from "./driver.js";
-import { describeError, type HttpClient } from "./http-client.js";
+import { HttpExchangeError } from "./http-target.js";
 import { OUTCOME, outcomeCode, type TaskAnswer } from "./results.js";
-import type { StressOperation } from "./scenarios.js";
+import type { BookingAction, ResolvedOperation } from "./scenarios.js";
 import { bookSerializable } from "./serializable-strategy.js";
 
 /**
@@ -19,8 +20,15 @@ import { bookSerializable } from "./serializable-strategy.js";
 
 export type Booker = (request: BookingRequest) => Promise<BookingOutcome>;
 
+export type ActionOutcome = ChangeOutcome | TransitionOutcome;
+
 export interface StressTarget {
   book: Booker;
+  hold(request: HoldRequest): Promise<BookingOutcome>;
+  /** change, move, or a transition (confirm, checkin, checkout, noshow, cancel) of a known booking. */
+  act(action: BookingAction): Promise<ActionOutcome>;
+  /** The day transitions act on when the target cannot be told one (HTTP: the server's own date). */
+  today?(): string;
   /** Opens `connections` connections (and compiles what the first request would) before the clock starts. */
   warm(connections: number): Promise<void>;
 }
@@ -45,77 +53,60 @@ export function bookerFor(strategy: StressStrategy, hotel: Hotel, config: Pick<S
 }
 
 export function coreTarget(strategy: StressStrategy, hotel: Hotel, config: Pick<StressConfig, "lockTimeoutMs" | "tiers">): StressTarget {
+  const { lockTimeoutMs } = config;
   return {
     book: bookerFor(strategy, hotel, config),
+    hold: (request) => hold(hotel, request, { strategy: strategy === "interactive" ? "interactive" : "locked", lockTimeoutMs }),
+    act(action) {
+      switch (action.operation) {
+        case "change":
+          return change(hotel, action.bookingId, { checkIn: action.checkIn, checkOut: action.checkOut }, { lockTimeoutMs });
+        case "move":
+          return move(hotel, action.bookingId, action.suite === undefined ? { tier: action.tier } : { suite: action.suite }, { lockTimeoutMs });
+        default:
+          return transition(hotel, action.operation, action.bookingId, { today: action.today, lockTimeoutMs });
+      }
+    },
     async warm(connections) {
       await Promise.all(Array.from({ length: connections }, () => hotel.prisma.$queryRaw`SELECT 1`));
     },
   };
 }
 
-/** A failed HTTP exchange: its status (null when no answer came), so the result can show it. */
-export class HttpExchangeError extends Error {
-  constructor(
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Runs one operation against a target and says what it came to; throws
+ * only StopRun (refused credentials end the run). `observe` sees the
+ * booking of an accepted operation.
+ */
+export async function perform(target: StressTarget, operation: ResolvedOperation, observe?: (booking: BookingView) => void): Promise<TaskAnswer> {
+  const name = operation.operation;
+  try {
+    const outcome = await call(target, operation);
+    const accepted = outcome.outcome !== "refused" && outcome.outcome !== "busy";
+    if (accepted) observe?.(outcome.booking);
+    return {
+      operation: name,
+      outcome: outcomeCode(outcome),
+      status: outcome.status,
+      lockWaitMs: outcome.lockWaitMs,
+      ...(accepted ? { bookingId: outcome.booking.id } : {}),
+    };
+  } catch (error) {
+    if (error instanceof StopRun) throw error;
+    if (error instanceof HttpExchangeError) return { operation: name, outcome: OUTCOME.error, status: error.status, lockWaitMs: Number.NaN, message: error.message };
+    const failure = toHotelError(error);
+    const outcome = failure.code === "BUSY" ? OUTCOME.busy : OUTCOME.error;
+    return { operation: name, outcome, status: outcome === OUTCOME.busy ? 503 : null, lockWaitMs: Number.NaN, message: `${failure.code}: ${failure.message}` };
   }
 }
 
-/** `POST /api/bookings` of a `hotel serve`, answered as the core would; refused credentials end the run (StopRun). */
-export function httpTarget(client: HttpClient): StressTarget {
-  return {
-    async book(request) {
-      const body = { tier: request.tier, checkIn: request.checkIn, checkOut: request.checkOut, guestName: request.guestName };
-      const headers: Record<string, string> = request.idempotencyKey ? { "Idempotency-Key": request.idempotencyKey } : {};
-      let response: Awaited<ReturnType<HttpClient["request"]>>;
-      try {
-        response = await client.request("POST", "/api/bookings", body, headers);
-      } catch (error) {
-        throw new HttpExchangeError(null, `no answer from ${client.base}: ${client.redact(error instanceof Error ? error.message : String(error))}`);
-      }
-      const refused = client.refusal(response);
-      if (refused) throw new StopRun(refused);
-      const answer = (response.body ?? {}) as { booking?: BookingView; replayed?: boolean; code?: string; error?: string; retryAfter?: number };
-      const message = typeof answer.error === "string" ? answer.error : "";
-      if (response.status === 201 && answer.booking) {
-        return { outcome: "accepted", status: 201, booking: answer.booking, replayed: answer.replayed ?? false, lockWaitMs: Number.NaN, attempts: 1 };
-      }
-      if (response.status === 409 && (answer.code === "NO_AVAILABILITY" || answer.code === "CONFLICT")) {
-        return { outcome: "refused", status: 409, code: answer.code, message, lockWaitMs: Number.NaN, attempts: 1 };
-      }
-      if (response.status === 503 && answer.code === "BUSY") {
-        const retryAfter = Number(response.headers["retry-after"] ?? answer.retryAfter ?? 1);
-        return { outcome: "busy", status: 503, code: "BUSY", message, retryAfter, lockWaitMs: Number.NaN, attempts: 1 };
-      }
-      throw new HttpExchangeError(response.status, client.redact(`HTTP ${response.status}${describeError(response.body)}`));
-    },
-    async warm(connections) {
-      await Promise.all(Array.from({ length: connections }, () => client.request("GET", "/healthz")));
-    },
-  };
-}
-
-/** Runs one operation against a target and says what it came to; throws only StopRun. */
-export async function perform(target: StressTarget, operation: StressOperation): Promise<TaskAnswer> {
+function call(target: StressTarget, operation: ResolvedOperation): Promise<BookingOutcome | ActionOutcome> {
   switch (operation.operation) {
     case "book":
-      try {
-        const outcome = await target.book(operation.request);
-        return {
-          operation: "book",
-          outcome: outcomeCode(outcome),
-          status: outcome.status,
-          lockWaitMs: outcome.lockWaitMs,
-          ...(outcome.outcome === "accepted" ? { bookingId: outcome.booking.id } : {}),
-        };
-      } catch (error) {
-        if (error instanceof StopRun) throw error;
-        if (error instanceof HttpExchangeError) return { operation: "book", outcome: OUTCOME.error, status: error.status, lockWaitMs: Number.NaN, message: error.message };
-        const failure = toHotelError(error);
-        const outcome = failure.code === "BUSY" ? OUTCOME.busy : OUTCOME.error;
-        return { operation: "book", outcome, status: outcome === OUTCOME.busy ? 503 : null, lockWaitMs: Number.NaN, message: `${failure.code}: ${failure.message}` };
-      }
+      return target.book(operation.request);
+    case "hold":
+      return target.hold({ ...operation.request, ttlSeconds: operation.ttlSeconds });
+    default:
+      return target.act(operation);
   }
 }

@@ -13,7 +13,9 @@
  *   started, plus everything any write took before it ended; frees during
  *   the window are ignored;
  * - INVALID_STATE / HOLD_EXPIRED: the booking stayed, for the whole window,
- *   in a state that allows the operation (no write to it in the window).
+ *   in a state that allows the operation (no write to it in the window), as
+ *   the migrations' rules say (a checked-in stay keeps its check-in; check-in
+ *   from the first night to the last; a no-show from the first night on).
  * A refusal whose booking was written during its window is not judged (its
  * own stay or tier may have moved under it). Clocks: the run's and the
  * database's are the same machine's; `slackMs` widens each window.
@@ -126,11 +128,22 @@ const fits = (taken: Map<string, Set<number>>, suite: string, from: number, to: 
   return true;
 };
 
-/** The booking as it was at `at` (its latest event before), or undefined. */
-function stateAt(events: readonly TimelineEvent[], bookingId: number, at: number): BookingDoc | undefined {
+/** The booking as it was at `at` (its latest event before), or undefined; `events` are its own, in time order. */
+function stateAt(events: readonly TimelineEvent[], at: number): BookingDoc | undefined {
   let state: BookingDoc | undefined;
-  for (const event of events) if (event.bookingId === bookingId && event.at <= at && event.after) state = event.after;
+  for (const event of events) if (event.at <= at && event.after) state = event.after;
   return state;
+}
+
+/** Each booking's events in time order, so a refusal looks only at its own booking's. */
+function eventsByBooking(events: readonly TimelineEvent[]): Map<number, TimelineEvent[]> {
+  const byBooking = new Map<number, TimelineEvent[]>();
+  for (const event of [...events].sort((a, b) => a.at - b.at)) {
+    const list = byBooking.get(event.bookingId);
+    if (list) list.push(event);
+    else byBooking.set(event.bookingId, [event]);
+  }
+  return byBooking;
 }
 
 function allows(operation: JudgedOperation, doc: BookingDoc, at: number): boolean {
@@ -147,6 +160,8 @@ function allows(operation: JudgedOperation, doc: BookingDoc, at: number): boolea
     case "cancel":
       return doc.status === "confirmed" || doc.status === "held";
     case "change":
+      // A guest in house keeps the check-in: only the check-out can change.
+      return (doc.status === "held" && live) || doc.status === "confirmed" || (doc.status === "checked_in" && operation.checkIn === doc.checkIn);
     case "move":
       return (doc.status === "held" && live) || doc.status === "confirmed" || doc.status === "checked_in";
     default:
@@ -156,24 +171,26 @@ function allows(operation: JudgedOperation, doc: BookingDoc, at: number): boolea
 
 export function judgeTimeline(events: readonly TimelineEvent[], refusals: Iterable<TimedRefusal>, inventory: Inventory, slackMs = 2): TimelineJudgement {
   const intervals = intervalsOf(events);
+  const byBooking = eventsByBooking(events);
   const judgement: TimelineJudgement = { judged: 0, skipped: 0, unjustified: [] };
   for (const refusal of refusals) {
     const from = refusal.startedAt - slackMs;
     const to = refusal.endedAt + slackMs;
     const op = refusal.request;
     const bookingId = "bookingId" in op ? op.bookingId : 0;
-    if (bookingId && events.some((event) => event.bookingId === bookingId && event.at >= from && event.at <= to)) {
+    const own = byBooking.get(bookingId) ?? [];
+    if (bookingId && own.some((event) => event.at >= from && event.at <= to)) {
       judgement.skipped++;
       continue;
     }
     judgement.judged++;
-    const why = unjustifiedBecause(refusal, events, intervals, inventory, from, to);
+    const why = unjustifiedBecause(refusal, own, intervals, inventory, from, to);
     if (why) judgement.unjustified.push({ index: refusal.index, operation: op.operation, code: refusal.code, why });
   }
   return judgement;
 }
 
-function unjustifiedBecause(refusal: TimedRefusal, events: readonly TimelineEvent[], intervals: readonly Interval[], inventory: Inventory, from: number, to: number): string | undefined {
+function unjustifiedBecause(refusal: TimedRefusal, own: readonly TimelineEvent[], intervals: readonly Interval[], inventory: Inventory, from: number, to: number): string | undefined {
   const op = refusal.request;
   if (!("bookingId" in op)) {
     if (refusal.code !== "NO_AVAILABILITY") return undefined;
@@ -181,7 +198,7 @@ function unjustifiedBecause(refusal: TimedRefusal, events: readonly TimelineEven
     const free = (inventory.suitesByTier.get(op.tier) ?? []).find((suite) => fits(taken, suite, epochDay(op.checkIn), epochDay(op.checkOut)));
     return free && `suite ${free} was free for ${op.tier} ${op.checkIn}..${op.checkOut} throughout`;
   }
-  const doc = stateAt(events, op.bookingId, from);
+  const doc = stateAt(own, from);
   if (!doc) return undefined;
   if (refusal.code === "INVALID_STATE" || refusal.code === "HOLD_EXPIRED") {
     return allows(op, doc, to) ? `booking #${op.bookingId} was ${doc.status} throughout, which allows ${op.operation}` : undefined;

@@ -5,7 +5,7 @@ import { redactSecrets } from "../db/url.js";
 import { STRATEGIES, VIAS, type StressConfig } from "./config.js";
 import { createDriver, openTargets, shareCount, warmUp, type LoadConfig, type TargetSpec } from "./load.js";
 import type { CliLauncher } from "./own-server.js";
-import type { OutcomeCode, RequestResult } from "./results.js";
+import type { JudgedWindow, OutcomeCode, RequestResult } from "./results.js";
 import { SCENARIOS, type OperationName } from "./scenarios.js";
 import { isScratchName } from "./scratch.js";
 
@@ -40,7 +40,20 @@ export type WorkerLauncher = CliLauncher;
 /** Request indices of one worker: k, k+P, ... below n. */
 export const workerShare = (plan: Pick<WorkerPlan, "worker" | "workers"> & { n: number | null }): number => shareCount(plan.n, plan);
 
-type Line = [index: number, operation: OperationName, outcome: number, scheduledAt: number, startedAt: number, endedAt: number, lockWaitMs: number | null, status: number | null, late: 0 | 1, bookingId: number | null, message?: string];
+type Line = [
+  index: number,
+  operation: OperationName,
+  outcome: number,
+  scheduledAt: number,
+  startedAt: number,
+  endedAt: number,
+  lockWaitMs: number | null,
+  status: number | null,
+  late: 0 | 1,
+  bookingId: number | null,
+  message?: string | null,
+  judged?: JudgedWindow,
+];
 
 export function encodeResult(result: RequestResult): string {
   const line: Line = [
@@ -55,12 +68,13 @@ export function encodeResult(result: RequestResult): string {
     result.late ? 1 : 0,
     result.bookingId ?? null,
   ];
-  if (result.message !== undefined) line.push(result.message);
+  if (result.message !== undefined || result.judged !== undefined) line.push(result.message ?? null);
+  if (result.judged !== undefined) line.push(result.judged);
   return JSON.stringify(line);
 }
 
 function decodeResult(line: Line): RequestResult {
-  const [index, operation, outcome, scheduledAt, startedAt, endedAt, lockWaitMs, status, late, bookingId, message] = line;
+  const [index, operation, outcome, scheduledAt, startedAt, endedAt, lockWaitMs, status, late, bookingId, message, judged] = line;
   return {
     index,
     operation,
@@ -72,7 +86,8 @@ function decodeResult(line: Line): RequestResult {
     status,
     late: late === 1,
     ...(bookingId === null ? {} : { bookingId }),
-    ...(message === undefined ? {} : { message }),
+    ...(message === undefined || message === null ? {} : { message }),
+    ...(judged === undefined ? {} : { judged }),
   };
 }
 

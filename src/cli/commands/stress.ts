@@ -3,6 +3,7 @@ import v8 from "node:v8";
 import { HotelError } from "../../core/errors.js";
 import type { StressOptions } from "../../stress/config.js";
 import type { StressReport } from "../../stress/report.js";
+import { SCENARIOS } from "../../stress/scenarios.js";
 import type { CommandDefinition, Deps } from "../command.js";
 import type { ProgressView } from "./stress-view.js";
 
@@ -36,7 +37,7 @@ export const stressCommand: CommandDefinition<StressCommandOptions, StressFlags>
     { flags: "--capacity <suites>", description: "suites in the tier (default 10)" },
     { flags: "--check-in <date>", description: "first night of the stays (default: 30 days from today)" },
     { flags: "--nights <n>", description: "nights per stay (same-dates, mixed-tiers)", default: "1" },
-    { flags: "--scenario <scenario>", description: "what the requests ask for", choices: ["same-dates", "overlapping", "mixed-tiers"], default: "same-dates" },
+    { flags: "--scenario <scenario>", description: "what the requests ask for", choices: [...SCENARIOS], default: "same-dates" },
     { flags: "--strategy <strategy>", description: "booking transaction to exercise (--via core)", choices: ["locked", "interactive", "serializable"], default: "locked" },
     { flags: "--via <via>", description: "core: call the booking core in this process; http: through a `hotel serve` of the run's own", choices: ["core", "http"] },
     { flags: "--url <url>", description: "drive a running `hotel serve` instead (its real inventory; repeat for round-robin)", repeatable: true },
@@ -53,6 +54,7 @@ export const stressCommand: CommandDefinition<StressCommandOptions, StressFlags>
   examples: [
     "hotel stress --n 20",
     "hotel stress --n 1000 --scenario overlapping --concurrency 50 --seed 7",
+    "hotel stress --n 2000 --scenario front-desk --concurrency 20",
     "hotel stress --rate 500 --duration 30s --arrival poisson --html report.html",
     "hotel stress --n 2000 --via http --out requests.ndjson",
     "hotel stress --url http://staging.internal:3000 --rate 50 --duration 1m --yes",
