@@ -2,12 +2,14 @@ import http from "node:http";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localMigrations } from "../src/db/migrate.js";
-import { cleanEnv, runCli, spawnCli } from "./support/cli.js";
+import { cleanEnv, spawnCli } from "./support/cli.js";
 import { bookedPerNight, createTestDatabase, createTier, serverUrl, type TestDatabase } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 import { type PgBouncer, startPgBouncer } from "./support/pgbouncer.js";
 
-// The built CLI (`npm run build` first) with --database-url pointing at a real
-// PgBouncer in transaction pooling mode (tests/support/pgbouncer.ts).
+// The CLI with --database-url pointing at a real PgBouncer in transaction
+// pooling mode (tests/support/pgbouncer.ts): the commands in-process, `hotel
+// serve` as the built CLI's own process (`npm run build` first).
 
 let bouncer: PgBouncer;
 
@@ -24,7 +26,7 @@ describe("the CLI through PgBouncer", () => {
   afterAll(async () => testDb?.drop());
 
   const hotel = async (...args: string[]): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> => {
-    const result = await runCli([...args, "--json", "--database-url", bouncer.url(testDb.url)], { env: cleanEnv() });
+    const result = await runInProcess([...args, "--json", "--database-url", bouncer.url(testDb.url)]);
     return { code: result.code, json: JSON.parse(result.stdout) as Record<string, unknown>, stderr: result.stderr };
   };
 

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import { createBookingServer, type RequestLogEntry } from "../src/http/server.js";
 import { stopAccepting } from "../src/http/shutdown.js";
-import { runCli, spawnCli } from "./support/cli.js";
+import { spawnCli } from "./support/cli.js";
 import { bookedPerNight, createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 import { holdNightLock as holdLockOf, untilLockWaiter as untilWaiterOn, untilNoneRunning } from "./support/locks.js";
 
 let testDb: TestDatabase;
@@ -489,7 +490,8 @@ describe("hotel serve (the built CLI)", () => {
 
   it("refuses a port that is in use with exit 78 and says so", async () => {
     const first = await serve();
-    const second = await runCli(["serve", "--port", new URL(first.url).port, "--database-url", testDb.url]);
+    // The second never listens, so it needs no process of its own.
+    const second = await runInProcess(["serve", "--port", new URL(first.url).port, "--database-url", testDb.url]);
     first.child.kill("SIGTERM");
     expect((await first.exit).code).toBe(0);
     expect(second.code).toBe(78);
