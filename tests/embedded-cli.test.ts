@@ -4,11 +4,14 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { embeddedServerRunning, stopEmbeddedServer } from "../src/db/embedded.js";
 import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
+import { runInProcess } from "./support/in-process.js";
 
 // The embedded default, end to end: no --database-url, no DATABASE_URL.
 const home = mkdtempSync(path.join(tmpdir(), "hotel-embedded-cli-"));
 const env = cleanEnv({ HOTEL_HOME: home });
 const hotel = (...args: string[]) => runCli(args, { env });
+/** For a lone invocation after the processes under test: the same embedded lifecycle, without a process's start-up. */
+const hotelInProcess = (...args: string[]) => runInProcess(args, { env });
 
 afterAll(async () => {
   await stopEmbeddedServer(home);
@@ -30,7 +33,7 @@ describe("embedded default", () => {
     expect(new Set(suites).size).toBe(6);
     expect(embeddedServerRunning(home)).toBe(false);
 
-    const listed = await hotel("bookings", "--json");
+    const listed = await hotelInProcess("bookings", "--json");
     expect(JSON.parse(listed.stdout).bookings).toHaveLength(6);
     const password = readFileSync(path.join(home, "password"), "utf8").trim();
     for (const output of [...results, listed, seeded]) expect(output.stdout + output.stderr).not.toContain(password);
@@ -44,7 +47,7 @@ describe("embedded default", () => {
     await waitFor(async () => embeddedServerRunning(home) && leased(), 20_000, "the run to hold its lease on the embedded server");
     victim.child.kill("SIGKILL");
     await victim.done;
-    const next = await hotel("availability", "--from", "2031-01-01", "--nights", "1", "--tier", "standard", "--json");
+    const next = await hotelInProcess("availability", "--from", "2031-01-01", "--nights", "1", "--tier", "standard", "--json");
     expect(next.code, next.stderr).toBe(0);
     expect(JSON.parse(next.stdout).tiers[0].nights[0]).toEqual({ date: "2031-01-01", booked: 6, held: 0, free: 4 });
     expect(embeddedServerRunning(home)).toBe(false);

@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { embeddedServerRunning, stopEmbeddedServer } from "../src/db/embedded.js";
-import { cleanEnv, runCli } from "./support/cli.js";
+import { cleanEnv } from "./support/cli.js";
+import { runInProcess } from "./support/in-process.js";
 import { request, startServe, type Reply } from "./support/served.js";
 
-// `hotel serve` on the embedded default, whose PostgreSQL dies under it.
+// `hotel serve` (its own process) on the embedded default, whose PostgreSQL
+// dies under it; the commands before and after it run in-process.
 const home = mkdtempSync(path.join(tmpdir(), "hotel-embedded-serve-"));
 const env = cleanEnv({ HOTEL_HOME: home });
 
@@ -20,7 +22,7 @@ const night = (i: number): string => new Date(Date.UTC(2031, 6, 1) + i * 86_400_
 
 describe("hotel serve when its embedded PostgreSQL is killed", () => {
   it("answers 503 + Retry-After meanwhile, restarts it, books again within seconds and keeps every committed booking", async () => {
-    expect((await runCli(["db", "seed"], { env })).code).toBe(0);
+    expect((await runInProcess(["db", "seed"], { env })).code).toBe(0);
     const served = await startServe([], env);
     const book = (i: number): Promise<Reply> => request(`${served.url}/api/bookings`, "POST", { tier: "standard", checkIn: night(i), nights: 1, guestName: `Guest ${i}` });
     try {
@@ -73,9 +75,9 @@ describe("hotel serve when its embedded PostgreSQL is killed", () => {
     }
     expect(embeddedServerRunning(home)).toBe(false);
 
-    const check = await runCli(["check"], { env });
+    const check = await runInProcess(["check"], { env });
     expect(check.code, check.stdout).toBe(0);
-    const listed = JSON.parse((await runCli(["bookings", "--json"], { env })).stdout).bookings as { guest: string }[];
+    const listed = JSON.parse((await runInProcess(["bookings", "--json"], { env })).stdout).bookings as { guest: string }[];
     expect(listed.map((b) => b.guest)).toEqual(["Guest 0", expect.stringMatching(/^Guest \d+$/)]);
     expect(embeddedServerRunning(home)).toBe(false);
   });

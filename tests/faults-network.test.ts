@@ -1,7 +1,8 @@
 import net, { type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, runCli, waitFor } from "./support/cli.js";
+import { cleanEnv, waitFor } from "./support/cli.js";
 import { createTestDatabase, createTier } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 import { request, startServe } from "./support/served.js";
 
 // The network between hotel and an external database: refused, cut, restored.
@@ -61,7 +62,7 @@ describe("the network between hotel and an external database", () => {
   ] as const)("a server that %s: exit %i, one line, never the password", async (_label, code, reply, query, message) => {
     const fake = await fakeServer(reply);
     try {
-      const result = await runCli(["bookings", "--database-url", `${fake.url}${query}`]);
+      const result = await runInProcess(["bookings", "--database-url", `${fake.url}${query}`]);
       expect(result.code).toBe(code);
       expect(result.stderr.trim()).toMatch(message);
       expect(result.stderr).not.toContain("s3cret-pw");

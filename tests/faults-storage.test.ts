@@ -3,14 +3,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { embeddedServerRunning, stopEmbeddedServer } from "../src/db/embedded.js";
-import { cleanEnv, runCli, waitFor } from "./support/cli.js";
+import { cleanEnv, waitFor } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 import { fillDisk, mountTmpfs, request, startServe, unmount } from "./support/served.js";
 
 /**
  * Disk faults, made for real: HOTEL_HOME on a small tmpfs that fills up. And
  * the server's own resource errors (SQLSTATE classes 53, 58, XX), raised by
- * PostgreSQL itself from a trigger on an external database.
+ * PostgreSQL itself from a trigger on an external database. The commands run
+ * in-process (their embedded server is still a real one on the full disk);
+ * `hotel serve` runs as its own process.
  */
 const tmp = mkdtempSync(path.join(tmpdir(), "hotel-storage-"));
 const probe = mountTmpfs(path.join(tmp, "probe"), "1m");
@@ -41,11 +44,11 @@ afterAll(async () => {
 describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
   it("with 20 MB free at first use: exit 73 naming the directory and the ~60 MB needed; no cluster is left", async () => {
     const { home, env, disk } = smallDisk("tiny", "20m");
-    const result = await runCli(["db", "seed"], { env });
+    const result = await runInProcess(["db", "seed"], { env });
     expect(result.code).toBe(73);
     expect(result.stderr).toContain(`${home} (HOTEL_HOME) needs about 60 MB free for a new database, but tmpfs on ${disk} has 20.0 MB`);
     expect(result.stderr).not.toMatch(/this is a bug/);
-    const json = await runCli(["book", "--tier", "standard", "--check-in", "2031-01-01", "--nights", "1", "--guest", "A", "--json"], { env });
+    const json = await runInProcess(["book", "--tier", "standard", "--check-in", "2031-01-01", "--nights", "1", "--guest", "A", "--json"], { env });
     expect(json.code).toBe(73);
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: "STORAGE", message: expect.stringContaining("needs about 60 MB") });
     expect(readdirSync(home).sort()).toEqual(["run"]);
@@ -54,14 +57,14 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
 
   it("read-only: exit 73 saying so, naming the directory", async () => {
     const { home, env } = smallDisk("readonly", "1m", true);
-    const result = await runCli(["bookings"], { env });
+    const result = await runInProcess(["bookings"], { env });
     expect(result.code).toBe(73);
     expect(result.stderr).toMatch(new RegExp(`${home} \\(HOTEL_HOME\\) is on a read-only file system`));
   });
 
   it("filling up between two bookings: exit 73 naming the disk, nothing written; once space is freed nothing was lost", async () => {
     const { disk, env, home } = smallDisk("fills", "100m");
-    const hotel = (...args: string[]) => runCli(args, { env });
+    const hotel = (...args: string[]) => runInProcess(args, { env });
     expect((await hotel("db", "seed")).code).toBe(0);
     const first = await hotel("book", "--tier", "standard", "--check-in", "2031-03-01", "--nights", "2", "--guest", "Before", "--json");
     expect(first.code, first.stderr).toBe(0);
@@ -86,7 +89,7 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
 
   it("PostgreSQL itself out of disk under hotel serve: 503 + Retry-After naming the cause, logged; serve still stops its server; nothing lost", async () => {
     const { disk, env, home } = smallDisk("server-full", "100m");
-    expect((await runCli(["db", "seed"], { env })).code).toBe(0);
+    expect((await runInProcess(["db", "seed"], { env })).code).toBe(0);
     const served = await startServe([], env);
     // A night of its own for each, so that none is refused for want of a suite.
     const night = (i: number): string => new Date(Date.UTC(2031, 3, 1) + i * 86_400_000).toISOString().slice(0, 10);
@@ -113,12 +116,12 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
       expect(embeddedServerRunning(home)).toBe(false);
 
       rmSync(path.join(disk, "filler"));
-      const again = await runCli(["book", "--tier", "standard", "--check-in", night(9999), "--nights", "1", "--guest", "After"], { env });
+      const again = await runInProcess(["book", "--tier", "standard", "--check-in", night(9999), "--nights", "1", "--guest", "After"], { env });
       expect(again.code, again.stderr).toBe(0);
       accepted++;
-      const check = await runCli(["check", "--json"], { env });
+      const check = await runInProcess(["check", "--json"], { env });
       expect(check.code, check.stdout).toBe(0);
-      expect(JSON.parse((await runCli(["bookings", "--json"], { env })).stdout).bookings).toHaveLength(accepted);
+      expect(JSON.parse((await runInProcess(["bookings", "--json"], { env })).stdout).bookings).toHaveLength(accepted);
     } finally {
       served.child.kill("SIGKILL");
     }
@@ -128,7 +131,8 @@ describe.skipIf(!probe.ok)("HOTEL_HOME's disk", () => {
 
 describe("the server's own faults from an external database (SQLSTATE 53, 58, XX)", () => {
   let db: TestDatabase;
-  const hotel = (...args: string[]) => runCli(["--database-url", db.url, ...args]);
+  // The mapping of SQLSTATEs to exit codes is the command's logic: in-process.
+  const hotel = (...args: string[]) => runInProcess(["--database-url", db.url, ...args]);
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -152,9 +152,10 @@ describe("exactly once", () => {
     await createTier(db, "once", 5, "X");
   });
 
-  it("the same idempotency key from 10 processes at once yields one booking and the same id for all", async () => {
+  it("the same idempotency key from 10 clients at once (3 of them processes of their own) yields one booking and the same id for all", async () => {
     const args = ["book", "--tier", "once", "--check-in", "2031-03-01", "--nights", "2", "--guest", "Once", "--idempotency-key", "cron-42", "--json"];
-    const results = await Promise.all(Array.from({ length: 10 }, () => spawned(...args)));
+    // Each in-process run opens its own pool, so all 10 race as separate sessions; 3 are separate processes too.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i < 3 ? spawned(...args) : hotel(...args))));
     expect(results.map((r) => r.code)).toEqual(Array(10).fill(0));
     const ids = new Set(results.map((r) => JSON.parse(r.stdout).booking.id));
     expect(ids.size).toBe(1);

@@ -5,8 +5,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localMigrations, MIGRATE_LOCK_KEY, migrate, migrationStatus } from "../src/db/migrate.js";
 import { migrationsDir } from "../src/db/paths.js";
-import { cleanEnv, runCli, spawnCli, waitFor } from "./support/cli.js";
+import { waitFor } from "./support/cli.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 
 /** Migrated once; the tests below only read its ledger or fail to change it. */
 let db: TestDatabase;
@@ -205,12 +206,11 @@ describe("the migrate lock wait is bounded", () => {
 
   it("while another migrator holds the lock `hotel db migrate --lock-wait 300` exits 75 naming it; once it lets go, a waiting CLI applies everything", async () => {
     const fresh = await createTestDatabase({ migrate: false });
-    const env = cleanEnv();
     try {
       const holder = await holdMigrateLock(fresh.url, "other-migrator");
       let busy;
       try {
-        busy = await runCli(["db", "migrate", "--lock-wait", "300", "--json", "--database-url", fresh.url], { env });
+        busy = await runInProcess(["db", "migrate", "--lock-wait", "300", "--json", "--database-url", fresh.url]);
       } finally {
         await holder.release();
       }
@@ -220,12 +220,12 @@ describe("the migrate lock wait is bounded", () => {
       expect(await fresh.query(`SELECT to_regclass('_prisma_migrations') AS ledger`)).toEqual([{ ledger: null }]);
 
       const waiting = await holdMigrateLock(fresh.url, "short-migrator");
-      const second = spawnCli(["db", "migrate", "--json", "--database-url", fresh.url], { env: { ...env, HOTEL_MIGRATE_LOCK_WAIT_MS: "20000" } });
+      const second = runInProcess(["db", "migrate", "--json", "--database-url", fresh.url], { env: { HOTEL_MIGRATE_LOCK_WAIT_MS: "20000" } });
       await waitFor(async () => (await advisoryWaiters(fresh)).length === 1, 15_000, "the CLI to wait for the migrate lock");
       // A hotel migrator names itself, so that the next one's message says who holds the lock.
       expect(await advisoryWaiters(fresh)).toEqual([{ application: "hotel" }]);
       await waiting.release();
-      const done = await second.done;
+      const done = await second;
       expect(done.code).toBe(0);
       expect(JSON.parse(done.stdout).applied).toEqual(localMigrations().map((m) => m.name));
     } finally {
@@ -239,10 +239,10 @@ describe("hotel db migrate --direct-url", () => {
     const fresh = await createTestDatabase({ migrate: false });
     const unreachable = "postgresql://nobody@127.0.0.1:1/nowhere";
     try {
-      const viaFlag = await runCli(["db", "migrate", "--json", "--database-url", unreachable, "--direct-url", fresh.url], { env: cleanEnv() });
+      const viaFlag = await runInProcess(["db", "migrate", "--json", "--database-url", unreachable, "--direct-url", fresh.url]);
       expect(viaFlag.code).toBe(0);
       expect(JSON.parse(viaFlag.stdout).applied).toEqual(localMigrations().map((m) => m.name));
-      const viaEnv = await runCli(["db", "migrate", "--json", "--database-url", unreachable], { env: cleanEnv({ DIRECT_DATABASE_URL: fresh.url }) });
+      const viaEnv = await runInProcess(["db", "migrate", "--json", "--database-url", unreachable], { env: { DIRECT_DATABASE_URL: fresh.url } });
       expect(viaEnv.code).toBe(0);
       expect(JSON.parse(viaEnv.stdout).applied).toEqual([]);
     } finally {
@@ -251,10 +251,10 @@ describe("hotel db migrate --direct-url", () => {
   });
 
   it("a malformed --direct-url is a configuration error and a bad --lock-wait an input error, before anything connects", async () => {
-    const malformed = await runCli(["db", "migrate", "--json", "--direct-url", "postgresql://u:pw-s3cret@host:notaport/db"], { env: cleanEnv() });
+    const malformed = await runInProcess(["db", "migrate", "--json", "--direct-url", "postgresql://u:pw-s3cret@host:notaport/db"]);
     expect(malformed.code).toBe(78);
     expect(malformed.stdout + malformed.stderr).not.toContain("pw-s3cret");
-    const badWait = await runCli(["db", "migrate", "--json", "--lock-wait", "soon", "--direct-url", db.url], { env: cleanEnv() });
+    const badWait = await runInProcess(["db", "migrate", "--json", "--lock-wait", "soon", "--direct-url", db.url]);
     expect(badWait.code).toBe(65);
     expect(JSON.parse(badWait.stdout).error.message).toContain("lock wait (ms) must be a whole number");
   });

@@ -1,13 +1,13 @@
 import http from "node:http";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localMigrations } from "../src/db/migrate.js";
-import { cleanEnv, runCli, spawnCli } from "./support/cli.js";
 import { bookedPerNight, createTestDatabase, createTier, serverUrl, type TestDatabase } from "./support/db.js";
+import { runInProcess, startInProcess, type StartedInProcess } from "./support/in-process.js";
 import { type PgBouncer, startPgBouncer } from "./support/pgbouncer.js";
 
-// The built CLI (`npm run build` first) with --database-url pointing at a real
-// PgBouncer in transaction pooling mode (tests/support/pgbouncer.ts).
+// The CLI, in-process, with --database-url pointing at a real PgBouncer in
+// transaction pooling mode (tests/support/pgbouncer.ts). Several `hotel serve`
+// processes through it are in serve-many.test.ts.
 
 let bouncer: PgBouncer;
 
@@ -24,7 +24,7 @@ describe("the CLI through PgBouncer", () => {
   afterAll(async () => testDb?.drop());
 
   const hotel = async (...args: string[]): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> => {
-    const result = await runCli([...args, "--json", "--database-url", bouncer.url(testDb.url)], { env: cleanEnv() });
+    const result = await runInProcess([...args, "--json", "--database-url", bouncer.url(testDb.url)]);
     return { code: result.code, json: JSON.parse(result.stdout) as Record<string, unknown>, stderr: result.stderr };
   };
 
@@ -50,12 +50,13 @@ describe("the CLI through PgBouncer", () => {
 
 describe("hotel serve through PgBouncer", () => {
   let testDb: TestDatabase;
-  const started: ReturnType<typeof spawnCli>[] = [];
+  const started: StartedInProcess[] = [];
   beforeAll(async () => {
     testDb = await createTestDatabase();
   });
   afterAll(async () => {
-    for (const { child } of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    // A failed test must not leave a server listening: the first signal stops it gracefully, a second forces it.
+    for (const served of started) served.signals.emit("SIGTERM");
     await Promise.all(started.map(({ done }) => done));
     await testDb?.drop();
   });
@@ -78,18 +79,11 @@ describe("hotel serve through PgBouncer", () => {
 
   it("answers 20 racing POSTs for 5 suites with exactly 5 x 201 and 15 x 409, and stops cleanly", async () => {
     await createTier(testDb, "pooled-serve", 5, "PS");
-    const served = spawnCli(["serve", "--port", "0", "--json", "--database-url", bouncer.url(testDb.url)], { env: cleanEnv() });
+    const served = startInProcess(["serve", "--port", "0", "--json", "--database-url", bouncer.url(testDb.url)]);
     started.push(served);
-    if (!served.child.stdout) throw new Error("no stdout pipe");
-    const lines = createInterface({ input: served.child.stdout });
-    const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      lines.on("line", (text) => {
-        const line = JSON.parse(text) as Record<string, unknown>;
-        if (line.event === "listening") resolve(line);
-      });
-      void served.done.then(({ code, stderr }) => reject(new Error(`hotel serve exited ${code} before listening: ${stderr}`)));
-    });
-    const base = String(listening.url);
+    await served.printed(/"event":"listening"/);
+    const listening = served.stdout().split("\n").map((line) => JSON.parse(line || "{}") as Record<string, unknown>).find((line) => line.event === "listening");
+    const base = String(listening?.url);
 
     const statuses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => post(base, { tier: "pooled-serve", checkIn: "2031-03-01", checkOut: "2031-03-02", guestName: `Racer ${i}` })),
@@ -98,7 +92,7 @@ describe("hotel serve through PgBouncer", () => {
     expect(statuses.filter((status) => status === 409)).toHaveLength(15);
     expect(await bookedPerNight(testDb, "pooled-serve")).toEqual({ "2031-03-01": 5 });
 
-    served.child.kill("SIGTERM");
+    served.signals.emit("SIGTERM");
     expect((await served.done).code).toBe(0);
   });
 });

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import { createBookingServer, type RequestLogEntry } from "../src/http/server.js";
 import { stopAccepting } from "../src/http/shutdown.js";
-import { runCli, spawnCli } from "./support/cli.js";
+import { spawnCli } from "./support/cli.js";
 import { listen as listenOn, send, type Reply, type Send } from "./support/http.js";
 import { bookedPerNight, createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
+import { runInProcess } from "./support/in-process.js";
 import { holdNightLock as holdLockOf, untilLockWaiter as untilWaiterOn, untilNoneRunning } from "./support/locks.js";
 
 let testDb: TestDatabase;
@@ -433,22 +434,18 @@ describe("hotel serve (the built CLI)", () => {
     expect(await bookingsOf("cut")).toMatchObject([{ guest_name: "Cut", status: "confirmed" }]);
   });
 
-  it("SIGINT on an idle server exits 0 promptly", async () => {
-    const served = await serve();
-    served.signalledAt = performance.now();
-    served.child.kill("SIGINT");
-    const exit = await served.exit;
-    expect(exit.code).toBe(0);
-    expect(exit.ms).toBeLessThan(3000);
-    expect(served.lines.map((line) => line.event)).toEqual(["listening", "stopping", "stopped"]);
-  });
-
-  it("refuses a port that is in use with exit 78 and says so", async () => {
+  // One server for both: the refused second one never reaches it, so the first is still idle when signalled.
+  it("refuses a port that is in use with exit 78 and says so; SIGINT on the idle server exits 0 promptly", async () => {
     const first = await serve();
-    const second = await runCli(["serve", "--port", new URL(first.url).port, "--database-url", testDb.url]);
-    first.child.kill("SIGTERM");
-    expect((await first.exit).code).toBe(0);
+    // The second never listens, so it needs no process of its own.
+    const second = await runInProcess(["serve", "--port", new URL(first.url).port, "--database-url", testDb.url]);
     expect(second.code).toBe(78);
     expect(second.stderr).toMatch(/already in use/);
+    first.signalledAt = performance.now();
+    first.child.kill("SIGINT");
+    const exit = await first.exit;
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(3000);
+    expect(first.lines.map((line) => line.event)).toEqual(["listening", "stopping", "stopped"]);
   });
 });

@@ -1,13 +1,14 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, spawnCli, waitFor } from "./support/cli.js";
+import { spawnCli, waitFor } from "./support/cli.js";
 import { createTier, useTestDatabase } from "./support/db.js";
 import { send } from "./support/http.js";
 import { runInProcess } from "./support/in-process.js";
 
-// `hotel serve`'s token rules through the built CLI (`npm run build` first):
-// the refusal to listen beyond loopback without a token, and no token in
-// anything serve prints. The rules themselves are in tokens-serve.test.ts.
+// `hotel serve`'s token rules end to end: the refusal to listen beyond
+// loopback without a token (in-process), and no token in anything serve
+// prints (the built CLI, `npm run build` first). The rules themselves are in
+// tokens-serve.test.ts.
 
 const db = useTestDatabase();
 const started: ChildProcess[] = [];
@@ -52,19 +53,19 @@ async function serve(...args: string[]): Promise<Served> {
   return { child, url: `http://127.0.0.1:${match[1]}`, listening: line, output: () => output, exit };
 }
 
-describe("hotel serve without any token (the built CLI)", () => {
+describe("hotel serve without any token (in-process: it never gets as far as listening)", () => {
   it("refuses --host beyond loopback with exit 78 and says to add a token first", async () => {
     // A property of its own: the other tests add tokens to main.
     expect((await hotel("properties", "add", "bare")).code).toBe(0);
     for (const host of ["0.0.0.0", "::", "192.0.2.10"]) {
-      const result = await runCli(["serve", "--host", host, "--port", "0", "--database-url", db.url, "--property", "bare"]);
+      const result = await hotel("serve", "--host", host, "--port", "0", "--property", "bare");
       expect(result.code, `${host}: ${result.stderr}`).toBe(78);
       expect(result.stderr.trim().split("\n"), host).toHaveLength(1);
       expect(result.stderr).toContain("has no API token");
       expect(result.stderr).toContain("`hotel tokens add NAME`");
       expect(result.stdout).toBe("");
     }
-    const json = await runCli(["serve", "--host", "0.0.0.0", "--port", "0", "--database-url", db.url, "--property", "bare", "--json"]);
+    const json = await hotel("serve", "--host", "0.0.0.0", "--port", "0", "--property", "bare", "--json");
     expect(json.code).toBe(78);
     expect(JSON.parse(json.stdout)).toEqual({ error: { code: "CONFIG", message: expect.stringContaining("hotel tokens add NAME") as string } });
   });

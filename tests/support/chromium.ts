@@ -118,6 +118,7 @@ export async function loadPage(file: string, ready: string, expression: string, 
     clearTimeout(deadline);
     if (child.exitCode === null) child.kill("SIGKILL");
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing to the profile for a moment after the browser exits (ENOTEMPTY).
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }

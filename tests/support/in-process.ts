@@ -29,23 +29,24 @@ export interface InProcessOptions {
   signals?: EventEmitter;
 }
 
-function buffer(tty: boolean): OutputStream & { text: string } {
+function buffer(tty: boolean, onWrite: () => void = () => undefined): OutputStream & { text: string } {
   return {
     text: "",
     isTTY: tty,
     columns: tty ? 80 : undefined,
     write(chunk: string) {
       this.text += chunk;
+      onWrite();
       return true;
     },
   };
 }
 
-export async function runInProcess(args: string[], options: InProcessOptions = {}): Promise<InProcessResult> {
+function launch(args: string[], options: InProcessOptions, onWrite?: () => void): { stdout: { text: string }; stderr: { text: string }; done: Promise<InProcessResult> } {
   const tty = options.tty ?? false;
   const stdin = Object.assign(new PassThrough(), { isTTY: tty });
-  const stdout = buffer(tty);
-  const stderr = buffer(tty);
+  const stdout = buffer(tty, onWrite);
+  const stderr = buffer(tty, onWrite);
   const io: IOStreams = {
     stdin,
     stdout,
@@ -55,8 +56,41 @@ export async function runInProcess(args: string[], options: InProcessOptions = {
     signals: options.signals,
     prompter: options.prompter,
   };
-  const code = await main(args, io);
-  return { code, stdout: stdout.text, stderr: stderr.text };
+  const done = main(args, io).then((code) => ({ code, stdout: stdout.text, stderr: stderr.text }));
+  return { stdout, stderr, done };
+}
+
+export function runInProcess(args: string[], options: InProcessOptions = {}): Promise<InProcessResult> {
+  return launch(args, options).done;
+}
+
+/** A long-running command (`serve`) started in this process: watch what it prints, signal it, await its end. */
+export interface StartedInProcess {
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout or stderr has printed something matching `pattern`; rejects if the run ends first. */
+  printed(pattern: RegExp): Promise<void>;
+  /** Emit "SIGINT"/"SIGTERM" on it to stop the run. */
+  signals: EventEmitter;
+  done: Promise<InProcessResult>;
+}
+
+export function startInProcess(args: string[], options: Omit<InProcessOptions, "signals"> = {}): StartedInProcess {
+  const signals = new EventEmitter();
+  const waiters = new Set<() => void>();
+  const run = launch(args, { ...options, signals }, () => waiters.forEach((check) => check()));
+  const printed = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(run.stdout.text + run.stderr.text)) return;
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+      void run.done.then((result) => reject(new Error(`the run ended (${result.code}) before printing ${pattern}: ${result.stderr}`)));
+    });
+  return { stdout: () => run.stdout.text, stderr: () => run.stderr.text, printed, signals, done: run.done };
 }
 
 /** The answer that cancels a prompt, as Ctrl-C does. */
