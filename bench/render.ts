@@ -1,3 +1,4 @@
+import type { OperationsResult } from "./operations.js";
 import type { LimitShape } from "./limit.js";
 import { REFERENCE_SHAPE } from "./plan.js";
 import type { BenchDocument, PhaseRow } from "./report.js";
@@ -91,6 +92,8 @@ export function renderTable(doc: BenchDocument): string {
     );
   }
 
+  if (doc.operations) out.push("", ...operationLines(doc.operations));
+
   out.push("", "PROCESS: the built CLI, node bin/hotel.js");
   if (doc.process.skipped) out.push(`skipped: ${doc.process.skipped}`);
   const processRows: string[][] = [];
@@ -118,6 +121,19 @@ export function renderTable(doc: BenchDocument): string {
   }
   if (doc.notes.length > 0) out.push("", ...doc.notes.map((note) => `note: ${note}`));
   return out.join("\n");
+}
+
+function operationLines(o: OperationsResult): string[] {
+  const cpu = (value: number | null): string => (value === null ? "-" : `${value.toFixed(3)} ms`);
+  const times = (value: number | null, limit: number | null): string => (value === null || !limit ? "-" : `${(value / limit).toFixed(2)}x`);
+  return [
+    "OPERATIONS ALONE: c=1, every call changes something, slices alternating with the limit's; p50 wall time and server CPU per call (x lim: over the limit's)",
+    table(
+      ["operation", "n", "p50", "x lim", "server CPU", "x lim CPU"],
+      [o.limit, ...o.operations].map((row) => [row.operation, String(row.count), `${ms(row.p50Ms)} ms`, times(row.p50Ms, o.limit.p50Ms), cpu(row.serverCpuMs), times(row.serverCpuMs, o.limit.serverCpuMs)]),
+      range(1, 5),
+    ),
+  ];
 }
 
 function exactness(invariants: PhaseRow["invariants"]): string {
