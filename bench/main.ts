@@ -13,6 +13,7 @@ import { planFor, type Plan } from "./plan.js";
 import { renderTable } from "./render.js";
 import { attachLimits, overheadRows, startupRow, type BenchDocument } from "./report.js";
 import { runCleanups } from "./scratch.js";
+import { measureShortCommands } from "./short-commands.js";
 import { runSteps } from "./steps.js";
 import { operationTargets, targets } from "./targets.js";
 
@@ -173,6 +174,16 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
         processSection.startup = startupRow(measureStartup(cli.bin, plan.startupRuns));
       } catch (error) {
         notes.push(`start-up failed: ${message(error)}`);
+      }
+      if (db.created) {
+        log("short commands: hotel availability, hotel book against hotel --version ...");
+        try {
+          processSection.shortCommands = measureShortCommands(cli.bin, db.url, plan.startupRuns);
+        } catch (error) {
+          notes.push(`short commands failed: ${message(error)}`);
+        }
+      } else {
+        notes.push("short commands skipped: they need a database the bench created for itself (it migrates it)");
       }
       processSection.stress = [];
       for (const n of plan.stressN) {

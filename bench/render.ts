@@ -105,6 +105,13 @@ export function renderTable(doc: BenchDocument): string {
       ["hotel --help", `${ms(s.helpP50Ms)} ms`, `${s.helpRatio.toFixed(2)}x node`],
     );
   }
+  const short = doc.process.shortCommands;
+  if (short) {
+    processRows.push(
+      ["hotel availability (existing database)", `${ms(short.availabilityP50Ms)} ms`, `${short.availabilityRatio.toFixed(2)}x hotel --version (${ms(short.versionP50Ms)} ms)`],
+      ["hotel book (existing database)", `${ms(short.bookP50Ms)} ms`, `${short.bookRatio.toFixed(2)}x hotel --version`],
+    );
+  }
   for (const run of doc.process.stress ?? []) {
     processRows.push([
       `hotel stress --n ${run.n}`,

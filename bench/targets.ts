@@ -119,6 +119,14 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
   const startup = doc.process.startup;
   out.push(
     target("version-startup", "`hotel --version` over `node -e 0` (median wall time)", "<= 4x", startup?.versionRatio, (v) => v <= 4, `${startup?.versionP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
+    target(
+      "short-commands",
+      "`hotel availability` and `hotel book` on an existing database over `hotel --version` (median wall time, the slower of the two)",
+      "<= 2x",
+      doc.process.shortCommands ? Math.max(doc.process.shortCommands.availabilityRatio, doc.process.shortCommands.bookRatio) : undefined,
+      (v) => v <= 2,
+      `availability ${doc.process.shortCommands?.availabilityP50Ms} ms, book ${doc.process.shortCommands?.bookP50Ms} ms vs ${doc.process.shortCommands?.versionP50Ms} ms`,
+    ),
     target("help-startup", "`hotel --help` over `node -e 0` (median wall time)", "<= 4x", startup?.helpRatio, (v) => v <= 4, `${startup?.helpP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
   );
   const product = rows.filter((row) => row.strategy === "locked" || row.strategy === "interactive");
