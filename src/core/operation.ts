@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type BookingView, type Busy, MESSAGES, type PreviousStay, type Refused, type RefusalCode } from "./booking.js";
 import { HotelError, notFound } from "./errors.js";
 import { sqlName, type Hotel } from "./hotel.js";
+import { rawQuery } from "./raw.js";
 import { isConnectionLost, isRetryableConflict, isTimeout, isUnreachable, SQLSTATE, sqlStateOf, toHotelError } from "./sqlstate.js";
 
 /**
@@ -60,52 +61,12 @@ export function previousOf(row: ResultRow): PreviousStay {
   return { suite: row.previous_suite ?? "", tier: row.previous_tier ?? "", checkIn: day(row.previous_check_in), checkOut: day(row.previous_check_out) };
 }
 
-/**
- * The query path of Prisma's driver adapter (@prisma/adapter-pg's
- * queryRaw), which PrismaClient's $queryRawUnsafe ends in. An operation is
- * one statement with no model to map, so calling it directly skips the
- * client's request building, query plan and result serialisation, about
- * half of a call's CPU (`npm run bench`, "client path"); errors are the
- * adapter's own, which sqlstate.ts reads like PrismaClient's.
- */
-export interface RawQueryable {
-  queryRaw(query: { sql: string; args: unknown[]; argTypes: { scalarType: "unknown"; arity: "scalar" }[] }): Promise<{ columnNames: string[]; rows: unknown[][] }>;
-}
-
-const rawPaths = new WeakMap<Hotel["prisma"], () => Promise<RawQueryable>>();
-
-/** Lets callOperation() reach `prisma`'s adapter directly (src/db/database.ts registers every client it opens). */
-export function registerRawPath(prisma: Hotel["prisma"], connect: () => Promise<RawQueryable>): void {
-  let connected: Promise<RawQueryable> | undefined;
-  rawPaths.set(prisma, () => (connected ??= connect()));
-}
-
 /** Calls `name(...params)` from the migrations and returns its one row. */
 export async function callOperation(hotel: Hotel, name: string, params: unknown[], casts: string[]): Promise<ResultRow> {
   const args = casts.map((cast, i) => `$${i + 1}::${cast}`).join(", ");
-  const sql = `SELECT * FROM ${sqlName(hotel, name)}(${args})`;
-  const raw = rawPaths.get(hotel.prisma);
-  const row = raw
-    ? resultRowOf(await (await raw()).queryRaw({ sql, args: params, argTypes: params.map(() => UNKNOWN_ARG) }))
-    : (await hotel.prisma.$queryRawUnsafe<ResultRow[]>(sql, ...params))[0];
+  const [row] = await rawQuery<ResultRow>(hotel, `SELECT * FROM ${sqlName(hotel, name)}(${args})`, ...params);
   if (!row) throw new HotelError("INTERNAL", `${name}() returned no row`);
   return row;
-}
-
-const UNKNOWN_ARG = { scalarType: "unknown", arity: "scalar" } as const;
-/** The adapter leaves dates and times as text (YYYY-MM-DD, ISO 8601 at +00:00); PrismaClient makes them Dates. */
-const DATE_COLUMNS = new Set(["check_in", "check_out", "previous_check_in", "previous_check_out"]);
-
-function resultRowOf(result: { columnNames: string[]; rows: unknown[][] }): ResultRow | undefined {
-  const values = result.rows[0];
-  if (!values) return undefined;
-  const row: Record<string, unknown> = {};
-  result.columnNames.forEach((column, i) => {
-    const value = values[i];
-    row[column] =
-      typeof value !== "string" ? value : DATE_COLUMNS.has(column) ? new Date(`${value}T00:00:00Z`) : column === "expires_at" ? new Date(value) : value;
-  });
-  return row as unknown as ResultRow;
 }
 
 export interface Attempted<T> {

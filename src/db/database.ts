@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { registerRawPath } from "../core/operation.js";
+import { registerRawPath } from "../core/raw.js";
 import { toHotelError } from "../core/sqlstate.js";
 import { sendCancelRequest } from "./cancel.js";
 import { PrismaClient } from "../generated/prisma/client.js";
