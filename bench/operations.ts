@@ -119,7 +119,8 @@ const BOOK_CASTS = ["int", "text", "text", "date", "date", "text", "int", "int",
 
 export async function measureOperations(baseUrl: string, n: number, slice: number): Promise<OperationsResult> {
   return withScratch(baseUrl, async (scratch) => {
-    const capacity = Math.ceil(((n + WARM_UP) * 2) / 30) + 5;
+    // A change adds each stay a night, on the night after: room for both.
+    const capacity = Math.ceil(((n + WARM_UP) * 3) / 30) + 5;
     await createInventory(scratch, {
       tiers: [
         { name: "standard", prefix: "STA", capacity },
