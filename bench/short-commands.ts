@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { histogramOf } from "../src/stress/stats.js";
 import { addDays, formatDate, parseDate } from "../src/core/dates.js";
+import { interleavedMedians } from "./cli-process.js";
 import { CHECK_IN } from "./scenarios.js";
 
 /**
@@ -37,22 +37,11 @@ function run(bin: string, url: string, args: string[]): number {
 export function measureShortCommands(bin: string, url: string, runs: number): ShortCommandsResult {
   run(bin, url, ["db", "migrate"]);
   run(bin, url, ["suites", "add", "--tier", "standard", ...Array.from({ length: SUITES }, (_, i) => `B${String(i + 1).padStart(3, "0")}`)]);
-  const version: number[] = [];
-  const availability: number[] = [];
-  const booked: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const night = formatDate(addDays(parseDate(CHECK_IN, "check-in"), i % 30));
-    const sample = [
-      run(bin, url, ["--version"]),
-      run(bin, url, ["availability", "--from", CHECK_IN, "--nights", "7", "--json"]),
-      run(bin, url, ["book", "--tier", "standard", "--check-in", night, "--nights", "1", "--guest", `Short ${i}`, "--json", "--no-input"]),
-    ];
-    if (i === 0) continue; // the first round fills the page cache
-    version.push(sample[0] as number);
-    availability.push(sample[1] as number);
-    booked.push(sample[2] as number);
-  }
-  const median = (values: number[]): number => histogramOf(values).percentile(50);
-  const [versionP50Ms, availabilityP50Ms, bookP50Ms] = [median(version), median(availability), median(booked)];
+  const night = (round: number): string => formatDate(addDays(parseDate(CHECK_IN, "check-in"), round % 30));
+  const [versionP50Ms, availabilityP50Ms, bookP50Ms] = interleavedMedians(runs, [
+    () => run(bin, url, ["--version"]),
+    () => run(bin, url, ["availability", "--from", CHECK_IN, "--nights", "7", "--json"]),
+    (round) => run(bin, url, ["book", "--tier", "standard", "--check-in", night(round), "--nights", "1", "--guest", `Short ${round}`, "--json", "--no-input"]),
+  ]) as [number, number, number];
   return { runs, versionP50Ms, availabilityP50Ms, bookP50Ms, availabilityRatio: availabilityP50Ms / versionP50Ms, bookRatio: bookP50Ms / versionP50Ms };
 }
