@@ -83,7 +83,7 @@ export function renderTable(doc: BenchDocument): string {
       table(
         ["transaction", "with locks", "without", "overhead"],
         [
-          ["core: hotel_book() through Prisma $queryRaw (as book() calls it)", `${ms(o.corePrisma.withLocksP50Ms)} ms`, `${ms(o.corePrisma.withoutLocksP50Ms)} ms`, `${ms(o.corePrisma.overheadP50Ms)} ms`],
+          ["core: hotel_book() through callOperation (as book() calls it)", `${ms(o.corePrisma.withLocksP50Ms)} ms`, `${ms(o.corePrisma.withoutLocksP50Ms)} ms`, `${ms(o.corePrisma.overheadP50Ms)} ms`],
           ["core: hotel_book() through raw node-pg", `${ms(o.coreNodePg.withLocksP50Ms)} ms`, `${ms(o.coreNodePg.withoutLocksP50Ms)} ms`, `${ms(o.coreNodePg.overheadP50Ms)} ms`],
           ["limit: BEGIN; lock; INSERT; COMMIT, node-pg, 1 round trip", `${ms(o.limit.withLocksP50Ms)} ms`, `${ms(o.limit.withoutLocksP50Ms)} ms`, `${ms(o.limit.overheadP50Ms)} ms`],
         ],
