@@ -48,20 +48,22 @@ function timed(args: string[]): number {
   return elapsed;
 }
 
-/** `runs` rounds, the three commands interleaved in each, so that background load hits them alike. */
-export function measureStartup(bin: string, runs: number): StartupResult {
-  const node: number[] = [];
-  const version: number[] = [];
-  const help: number[] = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const sample = [timed(["-e", "0"]), timed([bin, "--version"]), timed([bin, "--help"])];
-    if (i === 0) continue; // the first round fills the page cache
-    node.push(sample[0] as number);
-    version.push(sample[1] as number);
-    help.push(sample[2] as number);
+/**
+ * The median wall time of each command over `runs` rounds, the commands
+ * interleaved in each round so that background load hits them alike; a first
+ * round, which fills the page cache, is not counted.
+ */
+export function interleavedMedians(runs: number, commands: ((round: number) => number)[]): number[] {
+  const samples: number[][] = commands.map(() => []);
+  for (let round = 0; round < runs + 1; round++) {
+    const times = commands.map((command) => command(round));
+    if (round > 0) times.forEach((ms, i) => samples[i]?.push(ms));
   }
-  const median = (values: number[]): number => histogramOf(values).percentile(50);
-  const [nodeP50Ms, versionP50Ms, helpP50Ms] = [median(node), median(version), median(help)];
+  return samples.map((values) => histogramOf(values).percentile(50));
+}
+
+export function measureStartup(bin: string, runs: number): StartupResult {
+  const [nodeP50Ms, versionP50Ms, helpP50Ms] = interleavedMedians(runs, [() => timed(["-e", "0"]), () => timed([bin, "--version"]), () => timed([bin, "--help"])]) as [number, number, number];
   return { runs, nodeP50Ms, versionP50Ms, helpP50Ms, versionRatio: versionP50Ms / nodeP50Ms, helpRatio: helpP50Ms / nodeP50Ms };
 }
 

@@ -7,13 +7,15 @@ import { redactSecrets } from "../src/db/url.js";
 import { STRATEGIES } from "../src/stress/index.js";
 import { builtCli, measureStartup, measureStressMemory } from "./cli-process.js";
 import { openBenchDatabase, resolveUrl, type BenchDatabase } from "./database.js";
+import { measureOperations } from "./operations.js";
 import { measureOverhead } from "./overhead.js";
 import { planFor, type Plan } from "./plan.js";
 import { renderTable } from "./render.js";
 import { attachLimits, overheadRows, startupRow, type BenchDocument } from "./report.js";
 import { runCleanups } from "./scratch.js";
+import { measureShortCommands } from "./short-commands.js";
 import { runSteps } from "./steps.js";
-import { targets } from "./targets.js";
+import { operationTargets, targets } from "./targets.js";
 
 /**
  * `npm run bench`: the booking core against the physical limit (raw node-pg,
@@ -23,7 +25,7 @@ import { targets } from "./targets.js";
  * numbers (it is a report), unless --check is given: then 1 when a target is missed.
  */
 
-const SECTIONS = ["limit", ...STRATEGIES, "overhead", "process"] as const;
+const SECTIONS = ["limit", ...STRATEGIES, "overhead", "operations", "process"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -150,6 +152,16 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
     }
   }
 
+  let operations: BenchDocument["operations"];
+  if (args.sections.has("operations")) {
+    log("each operation alone, beside the limit ...");
+    try {
+      operations = await measureOperations(db.url, plan.operations.n, plan.operations.slice);
+    } catch (error) {
+      notes.push(`operations failed: ${message(error)}`);
+    }
+  }
+
   const processSection: BenchDocument["process"] = {};
   if (args.sections.has("process")) {
     const cli = builtCli(packageRoot());
@@ -162,6 +174,16 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
         processSection.startup = startupRow(measureStartup(cli.bin, plan.startupRuns));
       } catch (error) {
         notes.push(`start-up failed: ${message(error)}`);
+      }
+      if (db.created) {
+        log("short commands: hotel availability, hotel book against hotel --version ...");
+        try {
+          processSection.shortCommands = measureShortCommands(cli.bin, db.url, plan.startupRuns);
+        } catch (error) {
+          notes.push(`short commands failed: ${message(error)}`);
+        }
+      } else {
+        notes.push("short commands skipped: they need a database the bench created for itself (it migrates it)");
       }
       processSection.stress = [];
       for (const n of plan.stressN) {
@@ -202,11 +224,12 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
     limit,
     strategies: phases,
     overhead,
+    operations,
     process: processSection,
     targets: [],
     notes,
   };
-  doc.targets = targets(doc);
+  doc.targets = [...targets(doc), ...operationTargets(doc.operations)];
   doc.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
   return doc;
 }

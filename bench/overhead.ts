@@ -7,6 +7,8 @@ import { LIMIT_DDL, LIMIT_TABLE } from "./limit.js";
 import { CHECK_IN, FLASH_NIGHT_KEY } from "./scenarios.js";
 import { withScratch } from "./scratch.js";
 import { sessionUrl } from "../src/db/database.js";
+import type { Hotel } from "../src/core/hotel.js";
+import { callOperation } from "../src/core/operation.js";
 
 /**
  * What the locks themselves cost when nobody else wants them: one client,
@@ -14,7 +16,7 @@ import { sessionUrl } from "../src/db/database.js";
  * transaction alternating request by request (so background noise hits both
  * alike), p50 compared. Three pairs:
  *   - the core through Prisma: hotel_book() vs a copy of it with the lock loop
- *     removed (created in the scratch schema only), both by $queryRaw as book() calls it;
+ *     removed (created in the scratch schema only), both by callOperation() as book() calls it;
  *   - the same two functions through raw node-pg, which separates Prisma's share;
  *   - the limit: raw node-pg BEGIN; lock; INSERT; COMMIT vs BEGIN; INSERT; COMMIT.
  */
@@ -32,7 +34,14 @@ export interface OverheadResult {
   limit: OverheadPair;
 }
 
-const LOCK_LOOP = /PERFORM\s+pg_advisory_xact_lock\(\s*v_tier_id\s*,\s*v_first_day\s*\+\s*v_night\s*\)\s*;/;
+/** The property the scratch inventory is created in (`main`, which the migrations create). */
+const MAIN = 1;
+
+/** hotel_book()'s parameter types, as book() passes them. */
+const BOOK_CASTS = ["int", "text", "text", "date", "date", "text", "int", "int", "text"];
+const day1 = (day: string): string => formatDate(addDays(parseDate(day, "night"), 1));
+
+const LOCK_LOOP = /PERFORM\s+pg_advisory_xact_lock\(\s*v_lock_key\s*,\s*\(\s*p_check_in\s*-\s*DATE\s+'1970-01-01'\s*\)\s*\+\s*v_night\s*\)\s*;/;
 
 /** hotel_book() as installed by the migrations, renamed and with its lock loop emptied. */
 async function createLockFreeCopy(client: pg.Client): Promise<void> {
@@ -71,15 +80,13 @@ export async function measureOverhead(baseUrl: string, n: number, maxSeconds: nu
     });
 
     const db = await openDatabase({ databaseUrl: scratch.databaseUrl, schema: scratch.name, poolSize: 1 });
+    const hotel: Hotel = { prisma: db.prisma, schema: scratch.name, property: "main", actor: "bench" };
     let corePrisma: OverheadPair;
     try {
+      // As book() calls it; the lock-free copy differs only in the lock loop.
       corePrisma = await alternate(n, maxSeconds, (index, locked) => {
-        const guest = `overhead-${index}`;
         const day = nightOf(0, index);
-        // As book() calls it; the lock-free copy differs only in the lock loop.
-        return locked
-          ? db.prisma.$queryRaw`SELECT * FROM hotel_book('standard', ${guest}, ${day}::date, ${day}::date + 1, ${null}, ${5000}::int)`
-          : db.prisma.$queryRaw`SELECT * FROM hotel_book_nolock('standard', ${guest}, ${day}::date, ${day}::date + 1, ${null}, ${5000}::int)`;
+        return callOperation(hotel, locked ? "hotel_book" : "hotel_book_nolock", [MAIN, "standard", `overhead-${index}`, day, day1(day), null, 5000, null, "bench"], BOOK_CASTS);
       });
     } finally {
       await db.close();
@@ -92,7 +99,7 @@ export async function measureOverhead(baseUrl: string, n: number, maxSeconds: nu
       const coreNodePg = await alternate(n, maxSeconds, (index, locked) =>
         client.query({
           name: locked ? "book_locked" : "book_nolock",
-          text: `SELECT * FROM ${locked ? "hotel_book" : "hotel_book_nolock"}('standard', $1, $2::date, $2::date + 1, NULL, 5000)`,
+          text: `SELECT * FROM ${locked ? "hotel_book" : "hotel_book_nolock"}(${MAIN}, 'standard', $1, $2::date, $2::date + 1, NULL, 5000, NULL, 'bench')`,
           values: [`overhead-${index}`, nightOf(1, index)],
         }),
       );

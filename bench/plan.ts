@@ -36,6 +36,8 @@ export interface Plan {
   mode: "full" | "quick";
   steps: Step[];
   overhead: { n: number; maxSeconds: number };
+  /** Timed calls of each operation alone, in slices alternating with the limit. */
+  operations: { n: number; slice: number };
   stressN: number[];
   stressTimeoutSeconds: number;
   startupRuns: number;
@@ -93,7 +95,7 @@ function fullPlan(): Plan {
     ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "serializable"),
     ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "serializable"),
   ];
-  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
+  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, operations: { n: 1000, slice: 50 }, stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
 }
 
 function quickPlan(): Plan {
@@ -102,6 +104,7 @@ function quickPlan(): Plan {
   const steps: Step[] = [
     limit("4rt", 10, 3000, 1),
     limit("1rt", 10, 3000, 1),
+    { kind: "pgbench", concurrency: 1, seconds: 1 },
     { kind: "pgbench", concurrency: 10, seconds: 1 },
     {
       kind: "interleaved",
@@ -127,5 +130,5 @@ function quickPlan(): Plan {
       limitSlice: { n: 200, seconds: 0.25 },
     },
   ];
-  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
+  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
 }

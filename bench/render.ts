@@ -1,3 +1,4 @@
+import type { OperationsResult } from "./operations.js";
 import type { LimitShape } from "./limit.js";
 import { REFERENCE_SHAPE } from "./plan.js";
 import type { BenchDocument, PhaseRow } from "./report.js";
@@ -82,7 +83,7 @@ export function renderTable(doc: BenchDocument): string {
       table(
         ["transaction", "with locks", "without", "overhead"],
         [
-          ["core: hotel_book() through Prisma $queryRaw (as book() calls it)", `${ms(o.corePrisma.withLocksP50Ms)} ms`, `${ms(o.corePrisma.withoutLocksP50Ms)} ms`, `${ms(o.corePrisma.overheadP50Ms)} ms`],
+          ["core: hotel_book() through callOperation (as book() calls it)", `${ms(o.corePrisma.withLocksP50Ms)} ms`, `${ms(o.corePrisma.withoutLocksP50Ms)} ms`, `${ms(o.corePrisma.overheadP50Ms)} ms`],
           ["core: hotel_book() through raw node-pg", `${ms(o.coreNodePg.withLocksP50Ms)} ms`, `${ms(o.coreNodePg.withoutLocksP50Ms)} ms`, `${ms(o.coreNodePg.overheadP50Ms)} ms`],
           ["limit: BEGIN; lock; INSERT; COMMIT, node-pg, 1 round trip", `${ms(o.limit.withLocksP50Ms)} ms`, `${ms(o.limit.withoutLocksP50Ms)} ms`, `${ms(o.limit.overheadP50Ms)} ms`],
         ],
@@ -90,6 +91,8 @@ export function renderTable(doc: BenchDocument): string {
       ),
     );
   }
+
+  if (doc.operations) out.push("", ...operationLines(doc.operations));
 
   out.push("", "PROCESS: the built CLI, node bin/hotel.js");
   if (doc.process.skipped) out.push(`skipped: ${doc.process.skipped}`);
@@ -100,6 +103,13 @@ export function renderTable(doc: BenchDocument): string {
       ["node -e 0", `${ms(s.nodeP50Ms)} ms`, `median of ${s.runs}`],
       ["hotel --version", `${ms(s.versionP50Ms)} ms`, `${s.versionRatio.toFixed(2)}x node`],
       ["hotel --help", `${ms(s.helpP50Ms)} ms`, `${s.helpRatio.toFixed(2)}x node`],
+    );
+  }
+  const short = doc.process.shortCommands;
+  if (short) {
+    processRows.push(
+      ["hotel availability (existing database)", `${ms(short.availabilityP50Ms)} ms`, `${short.availabilityRatio.toFixed(2)}x hotel --version (${ms(short.versionP50Ms)} ms)`],
+      ["hotel book (existing database)", `${ms(short.bookP50Ms)} ms`, `${short.bookRatio.toFixed(2)}x hotel --version`],
     );
   }
   for (const run of doc.process.stress ?? []) {
@@ -118,6 +128,19 @@ export function renderTable(doc: BenchDocument): string {
   }
   if (doc.notes.length > 0) out.push("", ...doc.notes.map((note) => `note: ${note}`));
   return out.join("\n");
+}
+
+function operationLines(o: OperationsResult): string[] {
+  const cpu = (value: number | null): string => (value === null ? "-" : `${value.toFixed(3)} ms`);
+  const times = (value: number | null, limit: number | null): string => (value === null || !limit ? "-" : `${(value / limit).toFixed(2)}x`);
+  return [
+    "OPERATIONS ALONE: c=1, every call changes something, slices alternating with the limit's; p50 wall time and server CPU per call (x lim: over the limit's)",
+    table(
+      ["operation", "n", "p50", "x lim", "server CPU", "x lim CPU"],
+      [o.limit, ...o.operations].map((row) => [row.operation, String(row.count), `${ms(row.p50Ms)} ms`, times(row.p50Ms, o.limit.p50Ms), cpu(row.serverCpuMs), times(row.serverCpuMs, o.limit.serverCpuMs)]),
+      range(1, 5),
+    ),
+  ];
 }
 
 function exactness(invariants: PhaseRow["invariants"]): string {

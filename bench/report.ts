@@ -2,6 +2,8 @@ import type { StressReport } from "../src/stress/index.js";
 import { roundMs } from "../src/stress/stats.js";
 import type { StartupResult, StressMemoryResult } from "./cli-process.js";
 import type { LimitResult, LimitShape, PgbenchResult } from "./limit.js";
+import type { OperationsResult } from "./operations.js";
+import type { ShortCommandsResult } from "./short-commands.js";
 import type { OverheadPair, OverheadResult } from "./overhead.js";
 import type { PhaseResult } from "./phase.js";
 import { REFERENCE_SHAPE } from "./plan.js";
@@ -118,7 +120,8 @@ export interface BenchDocument {
   };
   strategies: PhaseRow[];
   overhead?: { corePrisma: OverheadRow; coreNodePg: OverheadRow; limit: OverheadRow };
-  process: { startup?: StartupRow; stress?: StressMemoryResult[]; skipped?: string };
+  operations?: OperationsResult;
+  process: { startup?: StartupRow; shortCommands?: ShortCommandsResult; stress?: StressMemoryResult[]; skipped?: string };
   targets: Target[];
   notes: string[];
 }

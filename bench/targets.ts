@@ -1,5 +1,6 @@
 import type { StressMemoryResult } from "./cli-process.js";
 import { TARGET_CONCURRENCY } from "./plan.js";
+import type { OperationRow } from "./operations.js";
 import type { BenchDocument, PhaseRow, Target } from "./report.js";
 import type { PgbenchResult } from "./limit.js";
 
@@ -118,6 +119,14 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
   const startup = doc.process.startup;
   out.push(
     target("version-startup", "`hotel --version` over `node -e 0` (median wall time)", "<= 4x", startup?.versionRatio, (v) => v <= 4, `${startup?.versionP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
+    target(
+      "short-commands",
+      "`hotel availability` and `hotel book` on an existing database over `hotel --version` (median wall time, the slower of the two)",
+      "<= 2x",
+      doc.process.shortCommands ? Math.max(doc.process.shortCommands.availabilityRatio, doc.process.shortCommands.bookRatio) : undefined,
+      (v) => v <= 2,
+      `availability ${doc.process.shortCommands?.availabilityP50Ms} ms, book ${doc.process.shortCommands?.bookP50Ms} ms vs ${doc.process.shortCommands?.versionP50Ms} ms`,
+    ),
     target("help-startup", "`hotel --help` over `node -e 0` (median wall time)", "<= 4x", startup?.helpRatio, (v) => v <= 4, `${startup?.helpP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
   );
   const product = rows.filter((row) => row.strategy === "locked" || row.strategy === "interactive");
@@ -135,3 +144,33 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
   return out;
 }
 
+
+/** The operations alone: the server's share of a booking, and the event's share of that. */
+export function operationTargets(operations: BenchDocument["operations"]): Target[] {
+  const limit = operations?.limit;
+  const of = (name: string): OperationRow | undefined => operations?.operations.find((row) => row.operation === name);
+  const booked = of("book");
+  const bare = of("book, no event");
+  const cpu = (row: OperationRow | undefined): number | undefined => row?.serverCpuMs ?? undefined;
+  const server = cpu(booked) !== undefined && cpu(limit) ? (cpu(booked) as number) / (cpu(limit) as number) : undefined;
+  // Server CPU when it can be read, else wall time (noisier).
+  const [withEvent, without, unit] = cpu(booked) !== undefined && cpu(bare) !== undefined ? [cpu(booked), cpu(bare), "server CPU"] : [booked?.p50Ms, bare?.p50Ms, "p50"];
+  return [
+    target(
+      "server-side",
+      "an uncontended accepted booking's server CPU over the limit transaction's (c=1, alternating)",
+      "<= 2x",
+      server,
+      (v) => v <= 2,
+      `${cpu(booked)} ms vs ${cpu(limit)} ms of server CPU per call`,
+    ),
+    target(
+      "event-cost",
+      "what writing the booking's event costs: book over book without the event insert, minus 1",
+      "< 15%",
+      withEvent !== undefined && without !== undefined && withEvent > 0 ? ((withEvent - without) / withEvent) * 100 : undefined,
+      (v) => v < 15,
+      `${unit}: ${withEvent} ms with the event vs ${without} ms without (percent of a booking)`,
+    ),
+  ];
+}

@@ -1,5 +1,6 @@
 import { resolveRange, type Range } from "./dates.js";
 import { sqlName, type Hotel } from "./hotel.js";
+import { rawQuery } from "./raw.js";
 import { propertyId, requireTier } from "./properties.js";
 import * as validate from "./validate.js";
 
@@ -47,7 +48,8 @@ export async function availability(hotel: Hotel, input: { from?: string; to?: st
   const property = await propertyId(hotel);
   if (tier !== null) await requireTier(hotel, tier);
   const t = (name: string): string => sqlName(hotel, name);
-  const rows = await hotel.prisma.$queryRawUnsafe<Row[]>(
+  const rows = await rawQuery<Row>(
+    hotel,
     `WITH nights AS (
        SELECT d::date AS night FROM generate_series($2::date, $3::date - 1, interval '1 day') AS d
      ), tier_list AS (

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type BookingView, type Busy, MESSAGES, type PreviousStay, type Refused, type RefusalCode } from "./booking.js";
 import { HotelError, notFound } from "./errors.js";
 import { sqlName, type Hotel } from "./hotel.js";
+import { rawQuery } from "./raw.js";
 import { isConnectionLost, isRetryableConflict, isTimeout, isUnreachable, SQLSTATE, sqlStateOf, toHotelError } from "./sqlstate.js";
 
 /**
@@ -63,8 +64,7 @@ export function previousOf(row: ResultRow): PreviousStay {
 /** Calls `name(...params)` from the migrations and returns its one row. */
 export async function callOperation(hotel: Hotel, name: string, params: unknown[], casts: string[]): Promise<ResultRow> {
   const args = casts.map((cast, i) => `$${i + 1}::${cast}`).join(", ");
-  const rows = await hotel.prisma.$queryRawUnsafe<ResultRow[]>(`SELECT * FROM ${sqlName(hotel, name)}(${args})`, ...params);
-  const row = rows[0];
+  const [row] = await rawQuery<ResultRow>(hotel, `SELECT * FROM ${sqlName(hotel, name)}(${args})`, ...params);
   if (!row) throw new HotelError("INTERNAL", `${name}() returned no row`);
   return row;
 }

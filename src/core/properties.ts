@@ -1,5 +1,6 @@
 import { HotelError, notFound } from "./errors.js";
 import { sqlName, type Hotel } from "./hotel.js";
+import { rawQuery } from "./raw.js";
 import * as validate from "./validate.js";
 
 /**
@@ -27,7 +28,7 @@ export async function propertyId(hotel: Hotel): Promise<number> {
   const key = `${hotel.schema ?? ""}.${hotel.property}`;
   const known = knownIds.get(hotel.prisma)?.get(key);
   if (known !== undefined) return known;
-  const rows = await hotel.prisma.$queryRawUnsafe<{ id: number }[]>(`SELECT id FROM ${sqlName(hotel, "properties")} WHERE name = $1`, hotel.property);
+  const rows = await rawQuery<{ id: number }>(hotel, `SELECT id FROM ${sqlName(hotel, "properties")} WHERE name = $1`, hotel.property);
   const row = rows[0];
   if (!row) throw notFound(`Unknown property "${hotel.property}": see \`hotel properties list\``);
   const ids = knownIds.get(hotel.prisma) ?? new Map<string, number>();
@@ -58,7 +59,8 @@ export async function addProperty(hotel: Hotel, rawName: string): Promise<Proper
 
 /** NOT_FOUND naming the tier when the property has no tier of that name. */
 export async function requireTier(hotel: Hotel, tier: string): Promise<void> {
-  const rows = await hotel.prisma.$queryRawUnsafe<unknown[]>(
+  const rows = await rawQuery<unknown>(
+    hotel,
     `SELECT 1 FROM ${sqlName(hotel, "tiers")} t JOIN ${sqlName(hotel, "properties")} p ON p.id = t.property_id WHERE p.name = $1 AND t.name = $2`,
     hotel.property,
     tier,

@@ -208,8 +208,11 @@ function fromSystemError(error: unknown, server: string): HotelError | undefined
 function reasonOf(error: unknown): string {
   const meta = isBag(error) && isBag(error.meta) ? error.meta : undefined;
   const adapter = meta && isBag(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
-  const cause = adapter && isBag(adapter.cause) ? adapter.cause : undefined;
+  // PrismaClient wraps the adapter's error in meta; src/core/raw.ts gets it bare.
+  const bare = isBag(error) && error.name === "DriverAdapterError" && isBag(error.cause) ? error.cause : undefined;
+  const cause = adapter && isBag(adapter.cause) ? adapter.cause : bare;
   if (typeof cause?.originalMessage === "string") return cause.originalMessage;
+  if (typeof cause?.reason === "string") return cause.reason;
   if (!(error instanceof Error)) return String(error);
   const lines = error.message.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^Invalid `.*` invocation/.test(line));
   const last = lines.at(-1) ?? error.name;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { registerRawPath } from "../core/raw.js";
 import { toHotelError } from "../core/sqlstate.js";
 import { sendCancelRequest } from "./cancel.js";
 import { PrismaClient } from "../generated/prisma/client.js";
@@ -110,6 +111,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   pool.on("error", () => undefined); // an idle connection died (server restart): the pool replaces it
   const adapter = new PrismaPg(pool, options.schema ? { schema: options.schema } : undefined);
   const prisma = new PrismaClient({ adapter });
+  registerRawPath(prisma, () => adapter.connect());
   let closed = false;
   return {
     prisma,

@@ -86,15 +86,20 @@ $$;
 -- Holds of a tier that overlap [p_check_in, p_check_out) and will have
 -- lapsed by p_horizon: expiring one frees all its nights, whose locks must
 -- then be held too, so the caller locks their stays along with its own.
+-- plpgsql, not sql, for every helper called once per operation: a SQL
+-- function that cannot be inlined (SET search_path) is planned again on
+-- every call, a plpgsql statement's plan is kept for the session.
 CREATE FUNCTION "hotel_lapsing_holds"(p_property_id INTEGER, p_tier_id INTEGER, p_check_in DATE, p_check_out DATE,
                                       p_horizon TIMESTAMPTZ, p_except INTEGER DEFAULT 0,
                                       OUT check_ins DATE[], OUT check_outs DATE[])
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-    SELECT coalesce(array_agg(b."check_in"), '{}'), coalesce(array_agg(b."check_out"), '{}')
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+    SELECT coalesce(array_agg(b."check_in"), '{}'), coalesce(array_agg(b."check_out"), '{}') INTO check_ins, check_outs
     FROM "bookings" b
     WHERE b."tier_id" = p_tier_id AND b."status" = 'held' AND b."expires_at" <= p_horizon
       AND b."property_id" = p_property_id AND b."id" <> p_except
-      AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')
+      AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)');
+END;
 $$;
 
 -- Turns the holds of a tier that lapsed by p_now and overlap the stay into
@@ -196,8 +201,10 @@ $$;
 -- property's id as its first argument: a database distributed by property
 -- (docs/scaling.md) routes each call to the one node that holds its rows.
 CREATE FUNCTION "hotel_known_property"(p_property_id INTEGER) RETURNS INTEGER
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-    SELECT p."id" FROM "properties" p WHERE p."id" = p_property_id
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+    RETURN (SELECT p."id" FROM "properties" p WHERE p."id" = p_property_id);
+END;
 $$;
 
 CREATE FUNCTION "hotel_stay_text"(p_check_in DATE, p_check_out DATE) RETURNS TEXT
@@ -227,7 +234,8 @@ DECLARE
     v_property_id INTEGER;
     v_tier_id INTEGER;
     v_lock_key INTEGER;
-    v_holds RECORD;
+    v_hold_ins DATE[] := '{}';
+    v_hold_outs DATE[] := '{}';
     v_started TIMESTAMPTZ;
     v_wait DOUBLE PRECISION;
     v_now TIMESTAMPTZ;
@@ -235,6 +243,8 @@ DECLARE
     v_inactive INTEGER;
     v_generation BIGINT;
     v_mark TEXT;
+    v_held BIGINT;
+    v_full BOOLEAN;
     v_suite_id INTEGER;
     v_suite TEXT;
     v_row "bookings";
@@ -253,17 +263,24 @@ BEGIN
     END IF;
 
     PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
-    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_tier_id, p_check_in, p_check_out,
-                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0));
+    -- The usual case has no held booking on the stay's nights at all: one
+    -- probe of the held-bookings index says so without a call.
+    IF EXISTS (SELECT 1 FROM "bookings" b
+               WHERE b."tier_id" = v_tier_id AND b."status" = 'held' AND b."property_id" = v_property_id
+                 AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')) THEN
+        SELECT h.check_ins, h.check_outs INTO v_hold_ins, v_hold_outs
+        FROM hotel_lapsing_holds(v_property_id, v_tier_id, p_check_in, p_check_out,
+                                 clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0)) h;
+    END IF;
     v_started := clock_timestamp();
-    IF cardinality(v_holds.check_ins) = 0 THEN
+    IF cardinality(v_hold_ins) = 0 THEN
         -- The usual case, kept to a bare loop: the stay's nights, ascending.
         FOR v_night IN 0 .. (p_check_out - p_check_in - 1) LOOP
             PERFORM pg_advisory_xact_lock(v_lock_key, (p_check_in - DATE '1970-01-01') + v_night);
         END LOOP;
     ELSE
-        PERFORM hotel_lock_nights(array_fill(v_lock_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
-                                  p_check_in || v_holds.check_ins, p_check_out || v_holds.check_outs);
+        PERFORM hotel_lock_nights(array_fill(v_lock_key, ARRAY[1 + cardinality(v_hold_ins)]),
+                                  p_check_in || v_hold_ins, p_check_out || v_hold_outs);
     END IF;
     v_now := clock_timestamp();
     v_wait := extract(epoch FROM v_now - v_started) * 1000;
@@ -278,33 +295,39 @@ BEGIN
         END IF;
     END IF;
 
-    PERFORM hotel_expire_holds(v_property_id, v_tier_id, p_check_in, p_check_out, v_now);
-
-    SELECT c."active", c."inactive", c."generation" INTO v_active, v_inactive, v_generation
-    FROM "tier_suite_counts" c WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id;
+    -- The tier's suites and the stay's nights, as counted under the locks,
+    -- in one read. No held booking on any night of the stay (`held` counts
+    -- them, lapsed or not) means no hold to expire: the usual case skips it.
+    FOR v_pass IN 1 .. 2 LOOP
+        SELECT c."active", c."inactive", c."generation", coalesce(sum(n."held"), 0),
+               coalesce(bool_or(n."booked" + n."held" >= c."active"), FALSE),
+               max(n."low_water") FILTER (WHERE n."generation" = c."generation")
+        INTO v_active, v_inactive, v_generation, v_held, v_full, v_mark
+        FROM "tier_suite_counts" c
+        LEFT JOIN "tier_night_counts" n
+          ON n."property_id" = c."property_id" AND n."tier_id" = c."tier_id"
+         AND n."night" >= p_check_in AND n."night" < p_check_out
+        WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id
+        GROUP BY c."active", c."inactive", c."generation";
+        EXIT WHEN coalesce(v_held, 0) = 0 OR v_pass = 2;
+        -- Counted again only when a hold was expired.
+        EXIT WHEN hotel_expire_holds(v_property_id, v_tier_id, p_check_in, p_check_out, v_now) = 0;
+    END LOOP;
 
     -- A full night refuses at once: with no inactive suite in the tier, the
     -- exclusion constraint allows one taken booking per suite and night, so
     -- `booked + held >= active` means every suite is taken that night.
-    IF coalesce(v_inactive, 0) = 0 AND EXISTS (
-        SELECT 1 FROM "tier_night_counts" n
-        WHERE n."property_id" = v_property_id AND n."tier_id" = v_tier_id
-          AND n."night" >= p_check_in AND n."night" < p_check_out
-          AND n."booked" + n."held" >= coalesce(v_active, 0)
-    ) THEN
+    IF coalesce(v_inactive, 0) = 0 AND v_full THEN
         RETURN NEXT hotel_outcome('refused', NULL, v_wait);
         RETURN;
     END IF;
 
     -- Every active suite numbered up to a night's low-water mark is taken
     -- that night, so no suite at or below the stay's highest mark can be
-    -- free. Above it the next few suites are probed one by one: on a
-    -- filling night the first is usually free. The conditions are stated on
-    -- the locked row `s`, not only in the candidate list `w`.
-    SELECT max(n."low_water") INTO v_mark
-    FROM "tier_night_counts" n
-    WHERE n."property_id" = v_property_id AND n."tier_id" = v_tier_id
-      AND n."night" >= p_check_in AND n."night" < p_check_out AND n."generation" = v_generation;
+    -- free (v_mark: the highest mark of the tier's generation). Above it the
+    -- next few suites are probed one by one: on a filling night the first is
+    -- usually free. The conditions are stated on the locked row `s`, not
+    -- only in the candidate list `w`.
     IF v_mark IS NOT NULL THEN
         SELECT s."id", s."number" INTO v_suite_id, v_suite
         FROM (SELECT c."id" FROM "suites" c
