@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
+import { propertyId } from "../src/core/properties.js";
 import type { Database } from "../src/db/database.js";
 import { runCli, spawnCli, waitFor } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret, hotelOf } from "./support/db.js";
@@ -79,6 +80,8 @@ describe("lock waits and timeouts", () => {
 
   it("Prisma's maxWait for a pool connection (P2028) maps to 503 too", async () => {
     const tiny = await db.open({ poolSize: 1 });
+    // The property's id is looked up once per client: before the pool is starved, as in a serve that has answered once.
+    await propertyId(hotelOf(tiny));
     const hog = tiny.prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT pg_sleep(1.5)::text`;
     }, { timeout: 5000 });
