@@ -377,6 +377,24 @@ END;
 $$;
 
 -- ---------------------------------------------------------------- existing bookings
+-- The booking as first seen, outside any lock, after the checks every
+-- operation on a booking starts with: `outcome` is 'unknown_property' or
+-- 'not_found' when there is nothing to operate on.
+CREATE FUNCTION "hotel_seen_booking"(p_property_id INTEGER, p_id INTEGER, OUT outcome TEXT, OUT seen "bookings")
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+    PERFORM hotel_require_read_committed();
+    IF hotel_known_property(p_property_id) IS NULL THEN
+        outcome := 'unknown_property';
+        RETURN;
+    END IF;
+    SELECT b.* INTO seen FROM "bookings" b WHERE b."property_id" = p_property_id AND b."id" = p_id;
+    IF NOT FOUND THEN
+        outcome := 'not_found';
+    END IF;
+END;
+$$;
+
 -- Locks the nights of a booking as it was seen (its tier and stay) together
 -- with the given stays, then the booking's row. If the booking's tier or
 -- stay changed between the first look and the lock (a concurrent change or
@@ -401,21 +419,46 @@ BEGIN
 END;
 $$;
 
+-- Within p_lock_timeout_ms, locks a booking as seen together with the stay
+-- it is to have in tier p_tier_id and the holds there that will have lapsed
+-- by then: hotel_lock_booking()'s answer.
+CREATE FUNCTION "hotel_lock_stay"(p_seen "bookings", p_tier_id INTEGER, p_check_in DATE, p_check_out DATE, p_lock_timeout_ms INTEGER,
+                                  OUT locked "bookings", OUT lock_wait_ms DOUBLE PRECISION, OUT locked_at TIMESTAMPTZ)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    v_key INTEGER;
+    v_holds RECORD;
+    v_lock RECORD;
+BEGIN
+    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
+    SELECT t."lock_key" INTO v_key FROM "tiers" t WHERE t."property_id" = p_seen."property_id" AND t."id" = p_tier_id;
+    SELECT * INTO v_holds FROM hotel_lapsing_holds(p_seen."property_id", p_tier_id, p_check_in, p_check_out,
+                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0), p_seen."id");
+    SELECT * INTO v_lock FROM hotel_lock_booking(p_seen, array_fill(v_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
+                                                 p_check_in || v_holds.check_ins, p_check_out || v_holds.check_outs);
+    locked := v_lock.locked;
+    lock_wait_ms := v_lock.lock_wait_ms;
+    locked_at := v_lock.locked_at;
+END;
+$$;
+
 CREATE FUNCTION "hotel_status_text"(p_status TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE AS $$
     SELECT replace(p_status, '_', '-')
 $$;
 
--- The refusal of an operation on a booking whose state does not allow it,
--- or NULL when the state allows it.
-CREATE FUNCTION "hotel_state_refusal"(b "bookings", p_allowed TEXT[], p_what TEXT, p_now TIMESTAMPTZ) RETURNS "hotel_result"
+-- The refusal of an operation on a booking whose state does not allow it
+-- (with the time spent waiting for the locks, when it was decided under
+-- them), or NULL when the state allows it.
+CREATE FUNCTION "hotel_state_refusal"(b "bookings", p_allowed TEXT[], p_what TEXT, p_now TIMESTAMPTZ,
+                                      p_lock_wait_ms DOUBLE PRECISION DEFAULT 0) RETURNS "hotel_result"
 LANGUAGE sql STABLE AS $$
     SELECT CASE
         WHEN b."status" = 'expired' OR (b."status" = 'held' AND b."expires_at" <= p_now) THEN
             hotel_outcome('hold_expired', format('Hold #%s expired at %s', b."id",
-                to_char(b."expires_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+                to_char(b."expires_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), p_lock_wait_ms)
         WHEN NOT (b."status" = ANY (p_allowed)) THEN
-            hotel_outcome('invalid_state', format('Booking #%s is %s: %s', b."id", hotel_status_text(b."status"), p_what))
+            hotel_outcome('invalid_state', format('Booking #%s is %s: %s', b."id", hotel_status_text(b."status"), p_what), p_lock_wait_ms)
     END
 $$;
 
@@ -436,7 +479,8 @@ CREATE FUNCTION "hotel_change"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_known_property(p_property_id);
+    v_property_id CONSTANT INTEGER := p_property_id;
+    v_found RECORD;
     v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can change';
     v_seen "bookings";
@@ -444,25 +488,19 @@ DECLARE
     v_new "bookings";
     v_in DATE;
     v_out DATE;
-    v_key INTEGER;
     v_tier TEXT;
     v_suite TEXT;
-    v_holds RECORD;
     v_lock RECORD;
     v_replay RECORD;
     v_free RECORD;
     v_refusal "hotel_result";
 BEGIN
-    PERFORM hotel_require_read_committed();
-    IF v_property_id IS NULL THEN
-        RETURN NEXT hotel_outcome('unknown_property', NULL);
+    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
+    IF v_found.outcome IS NOT NULL THEN
+        RETURN NEXT hotel_outcome(v_found.outcome, NULL);
         RETURN;
     END IF;
-    SELECT b.* INTO v_seen FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
-    IF NOT FOUND THEN
-        RETURN NEXT hotel_outcome('not_found', NULL);
-        RETURN;
-    END IF;
+    v_seen := v_found.seen;
     v_in := coalesce(p_check_in, v_seen."check_in");
     v_out := CASE WHEN p_check_out IS NOT NULL THEN p_check_out
                   WHEN p_nights IS NOT NULL THEN v_in + p_nights
@@ -476,13 +514,9 @@ BEGIN
         RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
         RETURN;
     END IF;
-    SELECT t."lock_key", t."name" INTO v_key, v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
+    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
 
-    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
-    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_seen."tier_id", v_in, v_out,
-                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0), p_id);
-    SELECT * INTO v_lock FROM hotel_lock_booking(v_seen, array_fill(v_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
-                                                 v_in || v_holds.check_ins, v_out || v_holds.check_outs);
+    SELECT * INTO v_lock FROM hotel_lock_stay(v_seen, v_seen."tier_id", v_in, v_out, p_lock_timeout_ms);
     v_row := v_lock.locked;
 
     IF p_idempotency_key IS NOT NULL THEN
@@ -498,12 +532,12 @@ BEGIN
         END IF;
     END IF;
 
-    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at);
+    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at, v_lock.lock_wait_ms);
     IF v_refusal."outcome" IS NULL AND v_row."status" = 'checked_in' AND v_in <> v_row."check_in" THEN
-        v_refusal := hotel_outcome('invalid_state', format('The guest of booking #%s is in house since %s: only the check-out can change', p_id, v_row."check_in"));
+        v_refusal := hotel_outcome('invalid_state', format('The guest of booking #%s is in house since %s: only the check-out can change', p_id, v_row."check_in"),
+                                   v_lock.lock_wait_ms);
     END IF;
     IF v_refusal."outcome" IS NOT NULL THEN
-        v_refusal."lock_wait_ms" := v_lock.lock_wait_ms;
         RETURN NEXT v_refusal;
         RETURN;
     END IF;
@@ -549,7 +583,8 @@ CREATE FUNCTION "hotel_move"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_known_property(p_property_id);
+    v_property_id CONSTANT INTEGER := p_property_id;
+    v_found RECORD;
     v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can move';
     v_seen "bookings";
@@ -557,26 +592,20 @@ DECLARE
     v_new "bookings";
     v_target_suite_id INTEGER;
     v_target_tier_id INTEGER;
-    v_target_key INTEGER;
     v_target_tier TEXT;
     v_tier TEXT;
     v_suite TEXT;
-    v_holds RECORD;
     v_lock RECORD;
     v_replay RECORD;
     v_free RECORD;
     v_refusal "hotel_result";
 BEGIN
-    PERFORM hotel_require_read_committed();
-    IF v_property_id IS NULL THEN
-        RETURN NEXT hotel_outcome('unknown_property', NULL);
+    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
+    IF v_found.outcome IS NOT NULL THEN
+        RETURN NEXT hotel_outcome(v_found.outcome, NULL);
         RETURN;
     END IF;
-    SELECT b.* INTO v_seen FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
-    IF NOT FOUND THEN
-        RETURN NEXT hotel_outcome('not_found', NULL);
-        RETURN;
-    END IF;
+    v_seen := v_found.seen;
     IF p_suite IS NOT NULL THEN
         SELECT s."id", s."tier_id" INTO v_target_suite_id, v_target_tier_id
         FROM "suites" s WHERE s."property_id" = v_property_id AND s."number" = p_suite;
@@ -595,14 +624,10 @@ BEGIN
         RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
         RETURN;
     END IF;
-    SELECT t."lock_key", t."name" INTO v_target_key, v_target_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_target_tier_id;
+    SELECT t."name" INTO v_target_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_target_tier_id;
     SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
 
-    PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
-    SELECT * INTO v_holds FROM hotel_lapsing_holds(v_property_id, v_target_tier_id, v_seen."check_in", v_seen."check_out",
-                                                   clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0), p_id);
-    SELECT * INTO v_lock FROM hotel_lock_booking(v_seen, array_fill(v_target_key, ARRAY[1 + cardinality(v_holds.check_ins)]),
-                                                 v_seen."check_in" || v_holds.check_ins, v_seen."check_out" || v_holds.check_outs);
+    SELECT * INTO v_lock FROM hotel_lock_stay(v_seen, v_target_tier_id, v_seen."check_in", v_seen."check_out", p_lock_timeout_ms);
     v_row := v_lock.locked;
 
     IF p_idempotency_key IS NOT NULL THEN
@@ -619,9 +644,8 @@ BEGIN
         END IF;
     END IF;
 
-    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at);
+    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at, v_lock.lock_wait_ms);
     IF v_refusal."outcome" IS NOT NULL THEN
-        v_refusal."lock_wait_ms" := v_lock.lock_wait_ms;
         RETURN NEXT v_refusal;
         RETURN;
     END IF;
@@ -724,7 +748,8 @@ CREATE FUNCTION "hotel_transition"(
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
-    v_property_id INTEGER := hotel_known_property(p_property_id);
+    v_property_id CONSTANT INTEGER := p_property_id;
+    v_found RECORD;
     v_row "bookings";
     v_new "bookings";
     v_verdict RECORD;
@@ -734,19 +759,15 @@ DECLARE
     v_suite TEXT;
     v_tier TEXT;
 BEGIN
-    PERFORM hotel_require_read_committed();
     IF p_operation NOT IN ('confirm', 'checkin', 'checkout', 'noshow', 'cancel') THEN
         RAISE EXCEPTION 'unknown operation %', p_operation USING ERRCODE = '22023';
     END IF;
-    IF v_property_id IS NULL THEN
-        RETURN NEXT hotel_outcome('unknown_property', NULL);
+    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
+    IF v_found.outcome IS NOT NULL THEN
+        RETURN NEXT hotel_outcome(v_found.outcome, NULL);
         RETURN;
     END IF;
-    SELECT b.* INTO v_row FROM "bookings" b WHERE b."property_id" = v_property_id AND b."id" = p_id;
-    IF NOT FOUND THEN
-        RETURN NEXT hotel_outcome('not_found', NULL);
-        RETURN;
-    END IF;
+    v_row := v_found.seen;
     FOR v_attempt IN 1 .. 2 LOOP
         SELECT * INTO v_verdict FROM hotel_transition_verdict(p_operation, v_row, p_today, v_now);
         EXIT WHEN v_verdict.verdict <> 'apply' OR v_attempt = 2;
