@@ -105,7 +105,7 @@ function fullPlan(): Plan {
     ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "serializable"),
     ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "serializable"),
   ];
-  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, operations: { n: 1000, slice: 50 }, scale: scalePlan(3000, 300, 3), stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
+  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, operations: { n: 1000, slice: 50 }, scale: scalePlan(3000, 300, 6), stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
 }
 
 function quickPlan(): Plan {
@@ -140,5 +140,5 @@ function quickPlan(): Plan {
       limitSlice: { n: 200, seconds: 0.25 },
     },
   ];
-  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, scale: scalePlan(1000, 100, 2), stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
+  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, scale: scalePlan(1000, 100, 3), stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
 }
