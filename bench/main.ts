@@ -8,6 +8,7 @@ import { STRATEGIES } from "../src/stress/index.js";
 import { builtCli, measureStartup, measureStressMemory } from "./cli-process.js";
 import { openBenchDatabase, resolveUrl, type BenchDatabase } from "./database.js";
 import { measureOperations } from "./operations.js";
+import { measureScale } from "./scale.js";
 import { measureOverhead } from "./overhead.js";
 import { planFor, type Plan } from "./plan.js";
 import { renderTable } from "./render.js";
@@ -15,7 +16,7 @@ import { attachLimits, overheadRows, startupRow, type BenchDocument } from "./re
 import { runCleanups } from "./scratch.js";
 import { measureShortCommands } from "./short-commands.js";
 import { runSteps } from "./steps.js";
-import { operationTargets, targets } from "./targets.js";
+import { operationTargets, scaleTargets, targets } from "./targets.js";
 
 /**
  * `npm run bench`: the booking core against the physical limit (raw node-pg,
@@ -25,7 +26,7 @@ import { operationTargets, targets } from "./targets.js";
  * numbers (it is a report), unless --check is given: then 1 when a target is missed.
  */
 
-const SECTIONS = ["limit", ...STRATEGIES, "overhead", "operations", "process"] as const;
+const SECTIONS = ["limit", ...STRATEGIES, "overhead", "operations", "scale", "process"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -40,8 +41,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --quiet              no progress lines on stderr
   -h, --help           this text
 
-Progress goes to stderr. The process section spawns the built CLI
-(node bin/hotel.js): run \`npm run build\` first.`;
+Progress goes to stderr. The process and scale sections spawn the built CLI
+(node bin/hotel.js): run \`npm run build\` first. The scale section starts
+a PgBouncer (/usr/sbin/pgbouncer, or PGBOUNCER_BIN) when one is installed.`;
 
 type Args = ReturnType<typeof parse>;
 type Log = (line: string) => void;
@@ -162,6 +164,15 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
     }
   }
 
+  let scale: BenchDocument["scale"];
+  if (args.sections.has("scale")) {
+    try {
+      scale = await measureScale(db.url, plan.scale, log);
+    } catch (error) {
+      notes.push(`scale failed: ${message(error)}`);
+    }
+  }
+
   const processSection: BenchDocument["process"] = {};
   if (args.sections.has("process")) {
     const cli = builtCli(packageRoot());
@@ -225,11 +236,12 @@ async function runBench(db: BenchDatabase, args: Args, log: Log, started: number
     strategies: phases,
     overhead,
     operations,
+    scale,
     process: processSection,
     targets: [],
     notes,
   };
-  doc.targets = [...targets(doc), ...operationTargets(doc.operations)];
+  doc.targets = [...targets(doc), ...operationTargets(doc.operations), ...scaleTargets(doc.scale)];
   doc.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
   return doc;
 }

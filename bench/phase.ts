@@ -1,4 +1,4 @@
-import { openScratchRun, resolveStressConfig, type ScratchRun, type StressReport } from "../src/stress/index.js";
+import { openScratchRun, resolveStressConfig, type ScratchRun, type StressOptions, type StressReport } from "../src/stress/index.js";
 import { stressOptions, type Scenario } from "./scenarios.js";
 import { registerCleanup } from "./scratch.js";
 
@@ -24,9 +24,15 @@ export interface OpenPhase {
   abandon(): Promise<void>;
 }
 
-export async function openPhase(baseUrl: string, strategy: string, scenario: Scenario): Promise<OpenPhase> {
-  const config = resolveStressConfig(stressOptions(scenario, strategy));
-  const run: ScratchRun = await openScratchRun(config, { baseUrl, registerCleanup: (cleanup) => registerCleanup(cleanup) });
+/** How a phase reaches the core other than in this process: `via: "http"` and how many own `hotel serve`s. */
+export interface PhaseRoute {
+  options?: Pick<StressOptions, "via">;
+  servers?: number;
+}
+
+export async function openPhase(baseUrl: string, strategy: string, scenario: Scenario, route: PhaseRoute = {}): Promise<OpenPhase> {
+  const config = resolveStressConfig({ ...stressOptions(scenario, strategy), ...route.options });
+  const run: ScratchRun = await openScratchRun(config, { baseUrl, servers: route.servers, registerCleanup: (cleanup) => registerCleanup(cleanup) });
   return {
     runUntil: (until) => run.drive({ until }),
     get done() {

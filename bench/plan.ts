@@ -1,6 +1,7 @@
 import type { LimitPhase, LimitShape } from "./limit.js";
 import { fits, flash, overlapping, tiers, type Scenario } from "./scenarios.js";
 import type { StressStrategy as Strategy } from "../src/stress/index.js";
+import type { ScalePlan } from "./scale.js";
 
 /**
  * What a run measures, in order. Every phase is bounded twice: by a request
@@ -38,6 +39,8 @@ export interface Plan {
   overhead: { n: number; maxSeconds: number };
   /** Timed calls of each operation alone, in slices alternating with the limit. */
   operations: { n: number; slice: number };
+  /** The scale section: a flash-sale night through PgBouncer, over two serves, in two properties. */
+  scale: ScalePlan;
   stressN: number[];
   stressTimeoutSeconds: number;
   startupRuns: number;
@@ -50,6 +53,13 @@ export const REFERENCE_SHAPE: LimitShape = "4rt";
 
 const limit = (shape: LimitShape, concurrency: number, n: number, maxSeconds: number): Step => ({ kind: "limit", phase: { shape, concurrency, n, maxSeconds } });
 const phases = (scenario: Scenario, ...strategies: Strategy[]): Step[] => strategies.map((strategy) => ({ kind: "phase", strategy, scenario }));
+
+/** A flash-sale night of `n` requests for `suites` suites at c=10, in `rounds` slices per side. */
+const scalePlan = (n: number, suites: number, rounds: number): ScalePlan => ({
+  flash: { n, suites, concurrency: TARGET_CONCURRENCY, maxSeconds: 60 },
+  rounds,
+  properties: { n, suites, concurrency: TARGET_CONCURRENCY, rounds },
+});
 
 export function planFor(mode: "full" | "quick"): Plan {
   return mode === "full" ? fullPlan() : quickPlan();
@@ -95,7 +105,7 @@ function fullPlan(): Plan {
     ...phases(flash({ n: 1000, suites: 100, concurrency: 1, maxSeconds: 4 }), "locked", "interactive", "serializable"),
     ...phases(flash({ n: 3000, suites: 300, concurrency: 50, maxSeconds: 5 }), "locked", "interactive", "serializable"),
   ];
-  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, operations: { n: 1000, slice: 50 }, stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
+  return { mode: "full", steps, overhead: { n: 600, maxSeconds: 5 }, operations: { n: 1000, slice: 50 }, scale: scalePlan(3000, 300, 6), stressN: [20000, 200000], stressTimeoutSeconds: 600, startupRuns: 8 };
 }
 
 function quickPlan(): Plan {
@@ -130,5 +140,5 @@ function quickPlan(): Plan {
       limitSlice: { n: 200, seconds: 0.25 },
     },
   ];
-  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
+  return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, scale: scalePlan(1000, 100, 3), stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
 }

@@ -2,6 +2,7 @@ import type { OperationsResult } from "./operations.js";
 import type { LimitShape } from "./limit.js";
 import { REFERENCE_SHAPE } from "./plan.js";
 import type { BenchDocument, PhaseRow } from "./report.js";
+import { scaleLines } from "./scale.js";
 
 /** The human table: what `npm run bench` prints without --json. */
 
@@ -93,6 +94,7 @@ export function renderTable(doc: BenchDocument): string {
   }
 
   if (doc.operations) out.push("", ...operationLines(doc.operations));
+  if (doc.scale) out.push("", ...scaleLines(doc.scale));
 
   out.push("", "PROCESS: the built CLI, node bin/hotel.js");
   if (doc.process.skipped) out.push(`skipped: ${doc.process.skipped}`);

@@ -6,6 +6,7 @@ import type { OperationsResult } from "./operations.js";
 import type { ShortCommandsResult } from "./short-commands.js";
 import type { OverheadPair, OverheadResult } from "./overhead.js";
 import type { PhaseResult } from "./phase.js";
+import type { ScaleResult } from "./scale.js";
 import { REFERENCE_SHAPE } from "./plan.js";
 
 /** The JSON document (`--json`, bench/results/latest.json) and how its rows are built from measurements. */
@@ -121,6 +122,7 @@ export interface BenchDocument {
   strategies: PhaseRow[];
   overhead?: { corePrisma: OverheadRow; coreNodePg: OverheadRow; limit: OverheadRow };
   operations?: OperationsResult;
+  scale?: ScaleResult;
   process: { startup?: StartupRow; shortCommands?: ShortCommandsResult; stress?: StressMemoryResult[]; skipped?: string };
   targets: Target[];
   notes: string[];

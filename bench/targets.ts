@@ -3,6 +3,7 @@ import { TARGET_CONCURRENCY } from "./plan.js";
 import type { OperationRow } from "./operations.js";
 import type { BenchDocument, PhaseRow, Target } from "./report.js";
 import type { PgbenchResult } from "./limit.js";
+import type { ScaleResult } from "./scale.js";
 
 /** The issue's targets, each a ratio measured in the same run. */
 
@@ -172,5 +173,23 @@ export function operationTargets(operations: BenchDocument["operations"]): Targe
       (v) => v < 15,
       `${unit}: ${withEvent} ms with the event vs ${without} ms without (percent of a booking)`,
     ),
+  ];
+}
+
+/** The scale section: two serves at least as fast as one, and every side exact. Pooler and properties are reported without a threshold. */
+export function scaleTargets(scale: ScaleResult | undefined): Target[] {
+  const serves = scale?.lines.find((line) => line.id === "serve-x2");
+  const sides = (scale?.lines ?? []).flatMap((line) => [line.base, line.scaled]);
+  const inexact = sides.filter((side) => !side.exact).length;
+  return [
+    target(
+      "serve-x2",
+      "flash-sale night over HTTP: req/s through two `hotel serve` processes over one (same database, interleaved)",
+      ">= 1.0x",
+      serves?.ratio ?? undefined,
+      (v) => v >= 1,
+      `${serves?.scaled.perSec} req/s vs ${serves?.base.perSec} req/s`,
+    ),
+    target("scale-exact", "scale section: sides on which the oracle finds something", "0", sides.length > 0 ? inexact : undefined, (v) => v === 0, `${sides.length - inexact}/${sides.length} sides exact`),
   ];
 }

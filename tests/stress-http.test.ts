@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import { createBookingServer } from "../src/http/server.js";
+import { openScratchRun, resolveStressConfig } from "../src/stress/index.js";
 import { runCli, type CliResult } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
 
@@ -84,6 +85,21 @@ describe("hotel stress --via http", () => {
     expect(report.accepted + report.refused).toBe(60);
     expect(await testDb.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hotel\\_stress\\_%'`)).toEqual([]);
     expect(processesWith(report.scratch.schema)).toEqual([]);
+  });
+
+  it("with servers: 2 (the library's option) starts two serves of its own, stays exact, and stops both", async () => {
+    const config = resolveStressConfig({ via: "http", n: 80, concurrency: 8, capacity: 20, seed: 4 });
+    const run = await openScratchRun(config, { baseUrl: testDb.url, servers: 2 });
+    try {
+      expect(processesWith(run.schema)).toHaveLength(2);
+      await run.drive();
+    } catch (error) {
+      await run.abandon();
+      throw error;
+    }
+    const report = await run.finish();
+    expect(report).toMatchObject({ requested: 80, accepted: 20, errors: 0, invariants: { ok: true, unjustifiedRefusals: 0 } });
+    expect(processesWith(run.schema)).toEqual([]);
   });
 });
 

@@ -46,6 +46,8 @@ export interface StressEnvironment {
   registerCleanup?(cleanup: () => Promise<void>): () => void;
   /** How to start worker processes and the own `hotel serve`; default: this package's bin/hotel.js. */
   launcher?: CliLauncher;
+  /** `--via http` on scratch data: how many own `hotel serve`s share the load, round-robin (default 1; the bench's scale section uses 2). */
+  servers?: number;
   onPhase?(phase: StressPhase): void;
   /** Called after every finished request; throttle any rendering. */
   onProgress?(progress: Progress): void;
@@ -91,7 +93,7 @@ class ScratchLifecycle implements ScratchRun {
   private schemaMayExist = false;
   private stopping = false;
   private scratch?: ScratchSchema;
-  private server?: OwnServer;
+  private servers: OwnServer[] = [];
   private outputs?: RunOutputs;
   private engine?: RunEngine;
   private concurrency = 0;
@@ -123,8 +125,8 @@ class ScratchLifecycle implements ScratchRun {
       const outputs = (this.outputs = new RunOutputs(config, { postgres: await serverVersion(scratch) }));
       const launcher = env.launcher ?? packageLauncher();
       env.onPhase?.("warming-up");
-      if (config.via === "http") this.server = await startOwnServer({ launcher, databaseUrl: scratch.databaseUrl, schema: this.schema, lockTimeoutMs: config.lockTimeoutMs });
-      const target: { via: "http"; urls: string[] } | undefined = this.server ? { via: "http", urls: [this.server.url] } : undefined;
+      if (config.via === "http") await this.startServers(launcher, scratch.databaseUrl);
+      const target: { via: "http"; urls: string[] } | undefined = this.servers.length > 0 ? { via: "http", urls: this.servers.map((server) => server.url) } : undefined;
       this.engine = await RunEngine.open({
         config,
         concurrency: this.concurrency,
@@ -145,6 +147,14 @@ class ScratchLifecycle implements ScratchRun {
     }
   }
 
+  private async startServers(launcher: CliLauncher, databaseUrl: string): Promise<void> {
+    const start = () => startOwnServer({ launcher, databaseUrl, schema: this.schema, lockTimeoutMs: this.config.lockTimeoutMs });
+    const started = await Promise.allSettled(Array.from({ length: this.env.servers ?? 1 }, start));
+    for (const result of started) if (result.status === "fulfilled") this.servers.push(result.value);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
   async drive(slice?: SliceOptions): Promise<void> {
     await (this.engine as RunEngine).drive(slice).catch((error: unknown) => this.fail(error));
   }
@@ -154,7 +164,7 @@ class ScratchLifecycle implements ScratchRun {
     const outputs = this.outputs as RunOutputs;
     try {
       await engine.close();
-      await this.server?.stop();
+      await this.stopServers();
       const { recorder } = outputs;
       const expected = engine.sent ?? (this.config.durationMs === null && this.config.n !== null ? this.config.n : recorder.span);
       const missing = recorder.missing(expected);
@@ -181,6 +191,10 @@ class ScratchLifecycle implements ScratchRun {
     }
   }
 
+  private async stopServers(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map((server) => server.stop()));
+  }
+
   async abandon(): Promise<void> {
     await this.teardown().catch(() => undefined);
     this.unregister?.();
@@ -198,7 +212,7 @@ class ScratchLifecycle implements ScratchRun {
       this.env.onPhase?.("cleaning-up");
       this.outputs?.close();
       await this.engine?.close();
-      await this.server?.stop();
+      await this.stopServers();
       if (!this.schemaMayExist) return;
       // End the run's sessions first, so no request in flight holds a lock the drop needs.
       await endSessions(baseUrl, schema).catch(() => undefined);
