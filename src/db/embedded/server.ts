@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { HotelError } from "../../core/errors.js";
 import type { Binaries } from "./binaries.js";
 import { errnoOf, PORT, uniqueName, type Paths } from "./home.js";
-import { postmaster } from "./processes.js";
+import { postmaster, processStart } from "./processes.js";
 import type { ServerUser } from "./server-user.js";
 import { noSpaceIn } from "./storage.js";
 
@@ -141,8 +141,10 @@ export async function stopServer(p: Paths, log: Log): Promise<boolean> {
     } catch {
       // Already gone: the check below sees it.
     }
-    while (postmaster(p) !== null && Date.now() < deadline) await sleep(10);
-    if (postmaster(p) === null) return socketDir(p, undefined, false).then(() => true);
+    // The postmaster removes its pid file just before it exits: stopped means the process is gone too.
+    const stopped = (): boolean => postmaster(p) === null && processStart(pm.pid) === null;
+    while (!stopped() && Date.now() < deadline) await sleep(10);
+    if (stopped()) return socketDir(p, undefined, false).then(() => true);
   }
   throw new HotelError("DB_UNAVAILABLE", `The embedded PostgreSQL (pid ${pm.pid}) did not stop: see ${p.log}`);
 }
