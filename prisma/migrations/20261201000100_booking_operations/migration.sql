@@ -340,9 +340,7 @@ BEGIN
             WHERE b."property_id" = v_property_id AND b."suite_id" = s."id"
               AND b."status" IN ('held', 'confirmed', 'checked_in', 'checked_out')
               AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
-        ORDER BY s."number"
-        LIMIT 1
-        FOR SHARE OF s;
+        ORDER BY s."number" LIMIT 1 FOR SHARE OF s;
     END IF;
     IF v_suite_id IS NULL THEN
         SELECT f.suite_id, f.suite INTO v_suite_id, v_suite
@@ -442,6 +440,27 @@ BEGIN
 END;
 $$;
 
+-- Gives a locked booking its new suite (p_suite_id, named p_suite, of tier
+-- p_tier_id, named p_tier) and stay, appends the operation's event with the
+-- booking before and after, and answers 'changed'.
+CREATE FUNCTION "hotel_rewrite_booking"(p_row "bookings", p_operation TEXT, p_suite_id INTEGER, p_suite TEXT, p_tier_id INTEGER, p_tier TEXT,
+                                        p_check_in DATE, p_check_out DATE, p_was_suite TEXT, p_was_tier TEXT,
+                                        p_actor TEXT, p_idempotency_key TEXT, p_lock_wait_ms DOUBLE PRECISION)
+RETURNS "hotel_result"
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    v_new "bookings";
+BEGIN
+    UPDATE "bookings" b SET "suite_id" = p_suite_id, "tier_id" = p_tier_id, "check_in" = p_check_in, "check_out" = p_check_out
+    WHERE b."property_id" = p_row."property_id" AND b."id" = p_row."id"
+    RETURNING b.* INTO v_new;
+    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after", "idempotency_key")
+    VALUES (p_row."property_id", p_operation, p_actor, p_row."id", hotel_booking_doc(p_row, p_was_suite, p_was_tier),
+            hotel_booking_doc(v_new, p_suite, p_tier), p_idempotency_key);
+    RETURN hotel_booking_result('changed', v_new, p_suite, p_tier, p_lock_wait_ms, p_row, p_was_suite, p_was_tier);
+END;
+$$;
+
 CREATE FUNCTION "hotel_status_text"(p_status TEXT) RETURNS TEXT
 LANGUAGE sql IMMUTABLE AS $$
     SELECT replace(p_status, '_', '-')
@@ -485,7 +504,6 @@ DECLARE
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can change';
     v_seen "bookings";
     v_row "bookings";
-    v_new "bookings";
     v_in DATE;
     v_out DATE;
     v_tier TEXT;
@@ -558,13 +576,8 @@ BEGIN
         RETURN;
     END IF;
 
-    UPDATE "bookings" b SET "check_in" = v_in, "check_out" = v_out, "suite_id" = v_free.suite_id
-    WHERE b."property_id" = v_property_id AND b."id" = p_id
-    RETURNING b.* INTO v_new;
-    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after", "idempotency_key")
-    VALUES (v_property_id, 'change', p_actor, p_id, hotel_booking_doc(v_row, v_suite, v_tier),
-            hotel_booking_doc(v_new, v_free.suite, v_tier), p_idempotency_key);
-    RETURN NEXT hotel_booking_result('changed', v_new, v_free.suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+    RETURN NEXT hotel_rewrite_booking(v_row, 'change', v_free.suite_id, v_free.suite, v_row."tier_id", v_tier, v_in, v_out,
+                                      v_suite, v_tier, p_actor, p_idempotency_key, v_lock.lock_wait_ms);
 END;
 $$;
 
@@ -589,7 +602,6 @@ DECLARE
     v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can move';
     v_seen "bookings";
     v_row "bookings";
-    v_new "bookings";
     v_target_suite_id INTEGER;
     v_target_tier_id INTEGER;
     v_target_tier TEXT;
@@ -679,13 +691,8 @@ BEGIN
         END IF;
     END IF;
 
-    UPDATE "bookings" b SET "suite_id" = v_free.suite_id, "tier_id" = v_target_tier_id
-    WHERE b."property_id" = v_property_id AND b."id" = p_id
-    RETURNING b.* INTO v_new;
-    INSERT INTO "events" ("property_id", "operation", "actor", "booking_id", "before", "after", "idempotency_key")
-    VALUES (v_property_id, 'move', p_actor, p_id, hotel_booking_doc(v_row, v_suite, v_tier),
-            hotel_booking_doc(v_new, v_free.suite, v_target_tier), p_idempotency_key);
-    RETURN NEXT hotel_booking_result('changed', v_new, v_free.suite, v_target_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+    RETURN NEXT hotel_rewrite_booking(v_row, 'move', v_free.suite_id, v_free.suite, v_target_tier_id, v_target_tier,
+                                      v_row."check_in", v_row."check_out", v_suite, v_tier, p_actor, p_idempotency_key, v_lock.lock_wait_ms);
 END;
 $$;
 
