@@ -139,12 +139,10 @@ describe("book in a real terminal (pty, the built CLI)", () => {
     expect(await db.query(`SELECT count(*)::int AS n FROM bookings`)).toEqual(before);
   });
 
-  it.each([
-    ["--json", ["--json"], {}],
-    ["--no-input", ["--no-input"], {}],
-    ["CI=1", [], { CI: "1" }],
-  ] as const)("on a terminal, %s still never prompts: exit 64 naming the flags", (_label, extra, extraEnv) => {
-    const result = runInTerminal(["--database-url", db.url, ...extra, "book", "--tier", "garden", "--check-in", "2031-10-20", "--nights", "1"], [], { env: env(extraEnv) });
+  // --json and --no-input are proven on a terminal in-process above; one real
+  // terminal shows that a real process's terminal detection does not bypass them.
+  it("on a terminal, CI=1 still never prompts: exit 64 naming the flags", () => {
+    const result = runInTerminal(["--database-url", db.url, "book", "--tier", "garden", "--check-in", "2031-10-20", "--nights", "1"], [], { env: env({ CI: "1" }) });
     expect(result.code, result.output).toBe(64);
     expect(result.output).toContain("--guest is required when not running interactively");
     expect(result.output).not.toContain("Guest name");

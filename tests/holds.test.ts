@@ -12,6 +12,10 @@ import { createTier, type TestDatabase, openHotelDatabase } from "./support/db.j
 /**
  * Holds lapse at expires_at by the database's clock, with no sweeper: every
  * test below waits only for that clock, never for another process.
+ * The tests that wait for it run at once (it.concurrent): each has its own
+ * tier and nights, and a hold lapses (and is marked) only for its own tier
+ * and nights, so none sees another's. The one that fakes the clock runs
+ * first, alone.
  */
 
 let testDb: TestDatabase;
@@ -32,7 +36,23 @@ const untilDatabaseTime = (at: string, plusMs = 0): Promise<void> =>
 const dbNow = async (): Promise<Date> => (await testDb.query<{ now: Date }>(`SELECT clock_timestamp() AS now`))[0]!.now;
 
 describe("holds", () => {
-  it("20 racing holds for 10 suites: exactly 10 held, a booking is refused; after the ttl 12 racing bookings get exactly 10", async () => {
+  it("the client's clock does not matter: a process whose clock is a year off holds and confirms by the database's", async () => {
+    await createTier(testDb, "skewed", 1, "SK");
+    const before = await dbNow();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(before.getTime() - 365 * 86_400_000));
+    const held = await hold(hotel, { tier: "skewed", guestName: "Skewed", checkIn: "2034-05-01", checkOut: "2034-05-02", ttlSeconds: 60 });
+    vi.useRealTimers();
+    if (held.outcome !== "accepted") throw new Error("not held");
+    const expires = Date.parse(held.booking.expiresAt as string);
+    expect(expires - before.getTime()).toBeGreaterThanOrEqual(60_000);
+    expect(expires - before.getTime()).toBeLessThan(70_000);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(before.getTime() + 365 * 86_400_000));
+    expect(await confirm(hotel, held.booking.id)).toMatchObject({ outcome: "confirmed", changed: true });
+  });
+
+  it.concurrent("20 racing holds for 10 suites: exactly 10 held, a booking is refused; after the ttl 12 racing bookings get exactly 10", async () => {
     await createTier(testDb, "flash-hold", 10, "FH");
     const night = { tier: "flash-hold", checkIn: "2034-01-01", checkOut: "2034-01-02" };
     // Long enough for the checks below on a loaded machine; the test waits it out.
@@ -55,7 +75,7 @@ describe("holds", () => {
     expect((await checkIntegrity(hotel)).problems).toEqual([]);
   });
 
-  it("a 2 s hold: a booking 1 s in is refused, 2.5 s in accepted, with nothing else run in between", async () => {
+  it.concurrent("a 2 s hold: a booking 1 s in is refused, 2.5 s in accepted, with nothing else run in between", async () => {
     await createTier(testDb, "timed", 1, "TM");
     const stay = { tier: "timed", checkIn: "2034-02-01", checkOut: "2034-02-03" };
     const held = await hold(hotel, { ...stay, guestName: "Deciding", ttlSeconds: 2 });
@@ -70,7 +90,7 @@ describe("holds", () => {
     expect((await checkIntegrity(hotel)).problems).toEqual([]);
   });
 
-  it("before any operation marks it, a lapsed hold is reported expired and its suite free", async () => {
+  it.concurrent("before any operation marks it, a lapsed hold is reported expired and its suite free", async () => {
     await createTier(testDb, "lapsing", 1, "LP");
     const held = await hold(hotel, { tier: "lapsing", guestName: "Gone", checkIn: "2034-03-01", checkOut: "2034-03-02", ttlSeconds: 1 });
     if (held.outcome !== "accepted") throw new Error("not held");
@@ -83,7 +103,7 @@ describe("holds", () => {
     expect(await testDb.query(`SELECT status FROM bookings WHERE id = $1`, [held.booking.id])).toEqual([{ status: "held" }]);
   });
 
-  it("confirm racing expiry: never both 'confirmed' and 'someone else booked the suite'", async () => {
+  it.concurrent("confirm racing expiry: never both 'confirmed' and 'someone else booked the suite'", async () => {
     await createTier(testDb, "photo-finish", 1, "PF");
     for (let round = 0; round < 4; round++) {
       const stay = { tier: "photo-finish", checkIn: `2034-04-${String(round + 1).padStart(2, "0")}`, checkOut: `2034-04-${String(round + 2).padStart(2, "0")}` };
@@ -106,23 +126,7 @@ describe("holds", () => {
     expect((await checkIntegrity(hotel)).problems).toEqual([]);
   });
 
-  it("the client's clock does not matter: a process whose clock is a year off holds and confirms by the database's", async () => {
-    await createTier(testDb, "skewed", 1, "SK");
-    const before = await dbNow();
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(before.getTime() - 365 * 86_400_000));
-    const held = await hold(hotel, { tier: "skewed", guestName: "Skewed", checkIn: "2034-05-01", checkOut: "2034-05-02", ttlSeconds: 60 });
-    vi.useRealTimers();
-    if (held.outcome !== "accepted") throw new Error("not held");
-    const expires = Date.parse(held.booking.expiresAt as string);
-    expect(expires - before.getTime()).toBeGreaterThanOrEqual(60_000);
-    expect(expires - before.getTime()).toBeLessThan(70_000);
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date(before.getTime() + 365 * 86_400_000));
-    expect(await confirm(hotel, held.booking.id)).toMatchObject({ outcome: "confirmed", changed: true });
-  });
-
-  it("per-night counts, marks and check stay exact through hold, confirm, expiry and cancel", async () => {
+  it.concurrent("per-night counts, marks and check stay exact through hold, confirm, expiry and cancel", async () => {
     await createTier(testDb, "counted-holds", 3, "CHD");
     const night = { tier: "counted-holds", checkIn: "2034-06-01", checkOut: "2034-06-02" };
     const counts = () => testDb.query(`SELECT n.booked, n.held FROM tier_night_counts n JOIN tiers t ON t.id = n.tier_id WHERE t.name = 'counted-holds'`);

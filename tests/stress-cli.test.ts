@@ -73,7 +73,7 @@ const HOLDS = { overbookedNights: 0, doubleBookedSuites: 0, unjustifiedRefusals:
 
 describe("hotel stress", () => {
   it.each([
-    ["same-dates", 10, stressSpawned],
+    ["same-dates", 10, stress],
     ["overlapping", undefined, stress],
     ["mixed-tiers", 30, stress],
   ] as const)("%s: every invariant holds, exit 0, scratch schema removed, live bookings untouched", async (scenario, expectedAccepted, run) => {
@@ -95,11 +95,14 @@ describe("hotel stress", () => {
     expect(await liveRows()).toEqual(before);
   });
 
-  it("--workers 3 splits the load over processes and still accepts exactly the capacity (spawned)", async () => {
+  it("--workers 3 splits the load over processes and still accepts exactly the capacity (spawned: the whole built CLI, no password printed, live bookings untouched)", async () => {
+    const before = await liveRows();
     const result = await stressSpawned(["--n", "30", "--workers", "3", "--concurrency", "6", "--json"]);
+    expectNoSecrets(result);
     expect(result.code, result.stderr).toBe(0);
     expect(report(result)).toMatchObject({ requested: 30, accepted: 10, refused: 20, failed: 0, errors: 0, workers: 3, invariants: HOLDS });
     expect(await scratchSchemas()).toEqual([]);
+    expect(await liveRows()).toEqual(before);
   });
 
   it("--strategy serializable runs the original brief's design and reports honestly what it refused", async () => {
@@ -145,42 +148,33 @@ describe("hotel stress", () => {
     expect(await scratchSchemas()).toEqual([]);
   });
 
-  it("--duration bounds a closed run by time instead of a count", async () => {
-    const result = await stress(["--duration", "1s", "--concurrency", "4", "--json"]);
-    expect(result.code, result.stderr).toBe(0);
+  // One run proves two things: --duration bounds a closed run by time, and a
+  // missed threshold exits 1 although every invariant holds.
+  it("--duration bounds a closed run by time instead of a count; a missed --max-p99 threshold exits 1 although every invariant holds", async () => {
+    const result = await stress(["--duration", "1s", "--concurrency", "4", "--max-p99", "0.001", "--max-failed", "0", "--json"]);
     const r = report(result) as Report & { durationMs: number };
     expect(r.durationMs).toBe(1000);
     expect(r.requested).toBeGreaterThan(10);
     expect(r.accepted).toBe(10);
-  });
-
-  it("prints a plain summary without colour when stdout is not a terminal", async () => {
-    const result = await stress(["--n", "20"]);
-    expect(result.code, result.stderr).toBe(0);
-    // eslint-disable-next-line no-control-regex
-    expect(result.stdout + result.stderr).not.toMatch(/\u001b\[/);
-    expect(result.stdout).toMatch(/^201\s+accepted\s+10$/m);
-    expect(result.stdout).toMatch(/^409\s+refused .*\s10$/m);
-    expect(result.stdout).toMatch(/^503\s+failed .*\s0$/m);
-    expect(result.stdout).toContain("Invariants: all hold");
-    expect(result.stdout).toMatch(/^overbooked tier-nights\s+0$/m);
-  });
-
-  it("a missed --max-p99 threshold exits 1 although every invariant holds", async () => {
-    const result = await stress(["--n", "20", "--max-p99", "0.001", "--max-failed", "0", "--json"]);
-    const r = report(result);
-    expect(result.code).toBe(1);
-    expect(r.invariants.ok).toBe(true);
+    expect(result.code, result.stderr).toBe(1);
+    expect(r.invariants).toMatchObject(HOLDS);
     expect(r.thresholds).toMatchObject({ maxFailed: { ok: true, actual: 0 }, maxP99Ms: { ok: false }, ok: false });
   });
 
-  it("--keep keeps the scratch schema and says how to inspect it, without the password", async () => {
+  it("prints a plain summary without colour when stdout is not a terminal; --keep keeps the scratch schema and says how to inspect it, without the password", async () => {
     const result = await stress(["--n", "20", "--keep"]);
     expectNoSecrets(result);
     expect(result.code, result.stderr).toBe(0);
     const [schema] = await scratchSchemas();
     expect(schema).toMatch(/^hotel_stress_[0-9a-f]{12}$/);
     try {
+      // eslint-disable-next-line no-control-regex
+      expect(result.stdout + result.stderr).not.toMatch(/\u001b\[/);
+      expect(result.stdout).toMatch(/^201\s+accepted\s+10$/m);
+      expect(result.stdout).toMatch(/^409\s+refused .*\s10$/m);
+      expect(result.stdout).toMatch(/^503\s+failed .*\s0$/m);
+      expect(result.stdout).toContain("Invariants: all hold");
+      expect(result.stdout).toMatch(/^overbooked tier-nights\s+0$/m);
       expect(result.stdout).toContain(`Scratch schema kept: ${schema}`);
       expect(result.stdout).toContain(`search_path=${schema}`);
       expect(result.stdout).toContain(`DROP SCHEMA "${schema}" CASCADE`);
