@@ -3,18 +3,8 @@ import { formatDate, MAX_NIGHTS, parseDate, today } from "./dates.js";
 import { HotelError, invalidInput } from "./errors.js";
 import type { Hotel } from "./hotel.js";
 import { propertyId } from "./properties.js";
-import {
-  bookingOf,
-  callOperation,
-  isAttempted,
-  previousOf,
-  refusal,
-  settleCommon,
-  withRetries,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  type OperationOptions,
-  type ResultRow,
-} from "./operation.js";
+import { bookingOf, callOperation, DEFAULT_LOCK_TIMEOUT_MS, isAttempted, previousOf, refusal, settleCommon, withRetries } from "./operation.js";
+import type { OperationOptions, ResultRow } from "./operation.js";
 import * as validate from "./validate.js";
 import { parseCount } from "./validate.js";
 
