@@ -52,7 +52,8 @@ type Message = { id?: number; method?: string; params?: Record<string, unknown>;
 
 export async function loadPage(file: string, ready: string, expression: string, timeoutMs = 30_000): Promise<PageReport> {
   const profile = mkdtempSync(path.join(tmpdir(), "hotel-chromium-"));
-  const child = spawn(chromiumBinary(), [...FLAGS, `--user-data-dir=${profile}`, "about:blank"], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+  // Its own process group: the browser's helpers (renderer, zygote, crashpad) end with it.
+  const child = spawn(chromiumBinary(), [...FLAGS, `--user-data-dir=${profile}`, "about:blank"], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"], detached: true });
   child.stderr?.resume();
   const input = child.stdio[3] as Writable;
   const output = child.stdio[4] as Readable;
@@ -118,7 +119,29 @@ export async function loadPage(file: string, ready: string, expression: string, 
     clearTimeout(deadline);
     if (child.exitCode === null) child.kill("SIGKILL");
     await exited;
-    // Chromium's helper processes may still be writing to the profile for a moment after the browser exits (ENOTEMPTY).
+    // Chromium's helper processes may still be writing to the profile after the browser exits (ENOTEMPTY): end the group first.
+    await endGroup(child.pid);
     rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  }
+}
+
+/** Kills what is left of a process group and waits (up to 5 s) until none of it runs. */
+async function endGroup(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const alive = (): boolean => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const deadline = Date.now() + 5000; alive() && Date.now() < deadline; ) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Gone between the check and the kill.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
