@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { book } from "../src/core/book.js";
 import { propertyId } from "../src/core/properties.js";
-import type { Database } from "../src/db/database.js";
+import { openDatabase, type Database } from "../src/db/database.js";
 import { runCli, spawnCli, waitFor } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret, hotelOf } from "./support/db.js";
 import { runInProcess } from "./support/in-process.js";
@@ -91,6 +91,23 @@ describe("lock waits and timeouts", () => {
     await hog;
     expect(result).toMatchObject({ outcome: "busy", status: 503, code: "BUSY" });
     expect(await bookingsOf("locked")).toBe(0);
+  });
+  it("a pool whose every connection stays busy past the connect timeout answers 503, not 'unreachable'", async () => {
+    const starved = await openDatabase({ databaseUrl: db.url, poolSize: 1, connectTimeoutMs: 300 });
+    try {
+      const hotel = hotelOf(starved);
+      await propertyId(hotel);
+      const hog = starved.prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT pg_sleep(1.5)::text`;
+      }, { timeout: 5000 });
+      await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(1.5)%'`, [db.name])) > 0, 15_000, "the hog's sleep");
+      const result = await book(hotel, { tier: "locked", guestName: "Starved too", checkIn: "2031-01-21", checkOut: "2031-01-22" }, { lockTimeoutMs: 200 });
+      await hog;
+      expect(result).toMatchObject({ outcome: "busy", status: 503, code: "BUSY" });
+      expect(await bookingsOf("locked")).toBe(0);
+    } finally {
+      await starved.close();
+    }
   });
 });
 

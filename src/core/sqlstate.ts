@@ -43,14 +43,15 @@ export function prismaCodeOf(error: unknown): string | undefined {
   return isBag(error) && typeof error.code === "string" && /^P\d{4}$/.test(error.code) ? error.code : undefined;
 }
 
-type ConnectionTrouble = "unreachable" | "lost";
+type ConnectionTrouble = "unreachable" | "lost" | "starved";
 
 const UNREACHABLE_ERRNO = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOENT"]);
 const LOST_ERRNO = new Set(["ECONNRESET", "EPIPE"]);
 
 /**
  * "unreachable": no connection, so nothing was sent. "lost": the connection
- * broke with a request in flight, so its fate is unknown.
+ * broke with a request in flight, so its fate is unknown. "starved": every
+ * connection of the pool stayed busy, so nothing was sent: busy, not down.
  */
 function connectionTrouble(error: unknown, depth = 0): ConnectionTrouble | undefined {
   if (!isBag(error) || depth > 6) return undefined;
@@ -58,7 +59,9 @@ function connectionTrouble(error: unknown, depth = 0): ConnectionTrouble | undef
   const message = typeof error.message === "string" ? error.message : "";
   // Any failed connect() (a socket directory we may not enter included): nothing was sent.
   if (error.kind === "DatabaseNotReachable" || (code && UNREACHABLE_ERRNO.has(code)) || (code && error.syscall === "connect")) return "unreachable";
-  if (/timeout exceeded when trying to connect|connection timeout/i.test(message)) return "unreachable";
+  // pg-pool's wait for one of its connections, all busy (Prisma's P2028 for interactive transactions): nothing was sent.
+  if (/timeout exceeded when trying to connect/i.test(message)) return "starved";
+  if (/connection timeout/i.test(message)) return "unreachable";
   if ((code && LOST_ERRNO.has(code)) || /Connection terminated|server closed the connection|connection error and is not queryable/i.test(message)) return "lost";
   const meta = isBag(error.meta) ? error.meta : undefined;
   return connectionTrouble(meta?.driverAdapterError, depth + 1) ?? connectionTrouble(error.cause, depth + 1);
@@ -98,7 +101,8 @@ export function isTimeout(error: unknown): boolean {
     state === SQLSTATE.lockNotAvailable ||
     state === SQLSTATE.queryCanceled ||
     state === SQLSTATE.tooManyConnections ||
-    prismaCodeOf(error) === "P2028"
+    prismaCodeOf(error) === "P2028" ||
+    troubleOf(error) === "starved"
   );
 }
 
