@@ -53,6 +53,16 @@ export const REFERENCE_SHAPE: LimitShape = "4rt";
 
 const limit = (shape: LimitShape, concurrency: number, n: number, maxSeconds: number): Step => ({ kind: "limit", phase: { shape, concurrency, n, maxSeconds } });
 const phases = (scenario: Scenario, ...strategies: Strategy[]): Step[] => strategies.map((strategy) => ({ kind: "phase", strategy, scenario }));
+/** A group measured interleaved: both limits against the default (locked) strategy on each of `scenarios`. */
+const interleaved = (name: string, concurrency: number, scenarios: Scenario[], rounds: number, limitSlice: { n: number; seconds: number }): Step => ({
+  kind: "interleaved",
+  name,
+  concurrency,
+  limits: ["4rt", "1rt"],
+  phases: scenarios.map((scenario): PhaseSpec => ({ strategy: "locked", scenario })),
+  rounds,
+  limitSlice,
+});
 
 /** A flash-sale night of `n` requests for `suites` suites at c=10, in `rounds` slices per side. */
 const scalePlan = (n: number, suites: number, rounds: number): ScalePlan => ({
@@ -75,30 +85,11 @@ function fullPlan(): Plan {
     { kind: "pgbench", concurrency: 10, seconds: 3 },
     // The headline: a flash-sale night at c=10, 300 suites, and the same with
     // 3000 suites of which 2700 are already booked (the same 300 win).
-    {
-      kind: "interleaved",
-      name: "flash@c10",
-      concurrency: 10,
-      limits: ["4rt", "1rt"],
-      phases: [
-        { strategy: "locked", scenario: flash300(30) },
-        { strategy: "locked", scenario: flash3000 },
-      ],
-      rounds: 5,
-      limitSlice: { n: 2000, seconds: 0.6 },
-    },
+    interleaved("flash@c10", TARGET_CONCURRENCY, [flash300(30), flash3000], 5, { n: 2000, seconds: 0.6 }),
     ...phases(flash300(6), "interactive"),
     ...phases(flash300(3), "serializable"),
     ...phases(fits({ n: 400, suites: 400, concurrency: 10, maxSeconds: 6 }), "locked", "interactive", "serializable"),
-    {
-      kind: "interleaved",
-      name: "alone@c1",
-      concurrency: 1,
-      limits: ["4rt", "1rt"],
-      phases: [{ strategy: "locked", scenario: alone(10) }],
-      rounds: 3,
-      limitSlice: { n: 400, seconds: 0.4 },
-    },
+    interleaved("alone@c1", 1, [alone(10)], 3, { n: 400, seconds: 0.4 }),
     ...phases(alone(4), "interactive", "serializable"),
     ...phases(overlapping({ n: 1000, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "serializable"),
     ...phases(tiers({ n: 1500, suites: 100, concurrency: 10, maxSeconds: 5 }), "locked", "interactive", "serializable"),
@@ -116,29 +107,10 @@ function quickPlan(): Plan {
     limit("1rt", 10, 3000, 1),
     { kind: "pgbench", concurrency: 1, seconds: 1 },
     { kind: "pgbench", concurrency: 10, seconds: 1 },
-    {
-      kind: "interleaved",
-      name: "flash@c10",
-      concurrency: 10,
-      limits: ["4rt", "1rt"],
-      phases: [
-        { strategy: "locked", scenario: flash100(10) },
-        { strategy: "locked", scenario: flash1000 },
-      ],
-      rounds: 3,
-      limitSlice: { n: 1500, seconds: 0.4 },
-    },
+    interleaved("flash@c10", TARGET_CONCURRENCY, [flash100(10), flash1000], 3, { n: 1500, seconds: 0.4 }),
     ...phases(flash100(1.5), "interactive", "serializable"),
     ...phases(fits({ n: 200, suites: 200, concurrency: 10, maxSeconds: 1.5 }), "locked", "interactive", "serializable"),
-    {
-      kind: "interleaved",
-      name: "alone@c1",
-      concurrency: 1,
-      limits: ["4rt", "1rt"],
-      phases: [{ strategy: "locked", scenario: fits({ n: 150, suites: 150, concurrency: 1, maxSeconds: 5 }) }],
-      rounds: 2,
-      limitSlice: { n: 200, seconds: 0.25 },
-    },
+    interleaved("alone@c1", 1, [fits({ n: 150, suites: 150, concurrency: 1, maxSeconds: 5 })], 2, { n: 200, seconds: 0.25 }),
   ];
   return { mode: "quick", steps, overhead: { n: 200, maxSeconds: 1.5 }, operations: { n: 300, slice: 30 }, scale: scalePlan(1000, 100, 3), stressN: [200, 2000], stressTimeoutSeconds: 60, startupRuns: 3 };
 }

@@ -21,14 +21,22 @@ function target(id: string, description: string, threshold: string, value: numbe
   return { id, description, threshold, value: known ? round2(value) : null, pass: known ? pass(value) : null, measured: known ? measured : "not measured" };
 }
 
+/** `value` over `reference` when both were measured (a zero reference gives a value that counts as not measured). */
+const over = (value: number | undefined, reference: number | undefined): number | undefined => (value !== undefined && reference !== undefined ? value / reference : undefined);
 const pgbenchAt = (runs: PgbenchResult[], concurrency: number): PgbenchResult | undefined => runs.find((run) => run.concurrency === concurrency && Number.isFinite(run.tps));
 
 export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "limit">): Target[] {
   const rows = doc.strategies;
-  const out: Target[] = [];
+  return [...flashTargets(rows, doc.limit.pgbench), fitsTarget(rows), ...uncontendedTargets(rows, doc.limit.pgbench), ...processTargets(doc.process), exactTarget(rows)];
+}
+
+/** The headline: the default flash-sale night at c=10, against the limit and pgbench, and with 10x the bookings on it. */
+function flashTargets(rows: PhaseRow[], pgbench: PgbenchResult[]): Target[] {
   const flash = find(rows, "locked", isHeadlineFlash);
   const f = flash?.limit;
-  out.push(
+  const pgbench10 = pgbenchAt(pgbench, TARGET_CONCURRENCY);
+  const big = find(rows, "locked", isBigNight);
+  return [
     target(
       "flash-vs-limit",
       `default (locked) flash-sale night at c=${TARGET_CONCURRENCY}, req/s over the limit's tx/s`,
@@ -37,14 +45,11 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
       (v) => v >= 0.5,
       `${flash?.perSec} req/s vs ${f?.txPerSec} tx/s (4 round trips, ${f?.source}); over the 1-round-trip ceiling (${f?.ceilingTxPerSec} tx/s): ${ratio(flash?.ratioTo1rt ?? null)}`,
     ),
-  );
-  const pgbench10 = pgbenchAt(doc.limit.pgbench, TARGET_CONCURRENCY);
-  out.push(
     target(
       "flash-vs-pgbench",
       `default (locked) flash-sale night at c=${TARGET_CONCURRENCY}, req/s over pgbench's tx/s (the same four statements)`,
       ">= 0.6x",
-      flash && pgbench10 ? flash.perSec / pgbench10.tps : undefined,
+      over(flash?.perSec, pgbench10?.tps),
       (v) => v >= 0.6,
       `${flash?.perSec} req/s vs ${round1(pgbench10?.tps ?? 0)} tx/s (pgbench, not interleaved)`,
     ),
@@ -56,57 +61,56 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
       (v) => v <= 0.3,
       `${flash?.clientCpuMsPerRequest} ms per request`,
     ),
-  );
-  const big = find(rows, "locked", isBigNight);
-  out.push(
     target(
       "night-size",
       "default flash sale with 10x the bookings on the night, req/s over the same without",
       ">= 0.75x (an index lookup more, not a scan)",
-      flash && big ? big.perSec / flash.perSec : undefined,
+      over(big?.perSec, flash?.perSec),
       (v) => v >= 0.75,
       `${big?.suites} suites, ${big?.prefill} pre-booked: ${big?.perSec} req/s vs ${flash?.suites} suites: ${flash?.perSec} req/s`,
     ),
-  );
+  ];
+}
+
+function fitsTarget(rows: PhaseRow[]): Target {
   const lockedFits = find(rows, "locked", isFits(TARGET_CONCURRENCY));
   const serializableFits = find(rows, "serializable", isFits(TARGET_CONCURRENCY));
-  out.push(
-    target(
-      "vs-serializable",
-      `accepted bookings/s when everything fits (c=${TARGET_CONCURRENCY}), default over the serializable design`,
-      ">= 10x",
-      lockedFits && serializableFits ? lockedFits.acceptedPerSec / Math.max(serializableFits.acceptedPerSec, 0.1) : undefined,
-      (v) => v >= 10,
-      `${lockedFits?.acceptedPerSec} vs ${serializableFits?.acceptedPerSec} accepted/s`,
-    ),
+  return target(
+    "vs-serializable",
+    `accepted bookings/s when everything fits (c=${TARGET_CONCURRENCY}), default over the serializable design`,
+    ">= 10x",
+    lockedFits && serializableFits ? lockedFits.acceptedPerSec / Math.max(serializableFits.acceptedPerSec, 0.1) : undefined,
+    (v) => v >= 10,
+    `${lockedFits?.acceptedPerSec} vs ${serializableFits?.acceptedPerSec} accepted/s`,
   );
+}
+
+/** The default booking alone (c=1, every one accepted): its p50 over the limit's, and over pgbench's average latency. */
+function uncontendedTargets(rows: PhaseRow[], pgbench: PgbenchResult[]): Target[] {
   const alone = find(rows, "locked", isFits(1));
+  const p50 = alone?.latencyMs.p50;
   const a = alone?.limit;
-  out.push(
+  const pgbench1 = pgbenchAt(pgbench, 1);
+  return [
     target(
       "uncontended",
       "default booking p50 at c=1 (every one accepted) over the limit's p50 at c=1",
       "<= 5x",
-      alone && a ? alone.latencyMs.p50 / a.p50Ms : undefined,
+      over(p50, a?.p50Ms),
       (v) => v <= 5,
-      `${alone?.latencyMs.p50} ms vs ${a?.p50Ms} ms (4 round trips, ${a?.source}); over the 1-round-trip ceiling (${a?.ceilingP50Ms} ms): ${alone && a?.ceilingP50Ms ? round2(alone.latencyMs.p50 / a.ceilingP50Ms) : "-"}x`,
+      `${p50} ms vs ${a?.p50Ms} ms (4 round trips, ${a?.source}); over the 1-round-trip ceiling (${a?.ceilingP50Ms} ms): ${p50 !== undefined && a?.ceilingP50Ms ? round2(p50 / a.ceilingP50Ms) : "-"}x`,
     ),
-  );
-  const pgbench1 = pgbenchAt(doc.limit.pgbench, 1);
-  out.push(
-    target(
-      "uncontended-vs-pgbench",
-      "default booking p50 at c=1 over pgbench's average latency at c=1",
-      "<= 4x",
-      alone && pgbench1 ? alone.latencyMs.p50 / pgbench1.latencyAvgMs : undefined,
-      (v) => v <= 4,
-      `${alone?.latencyMs.p50} ms vs ${pgbench1?.latencyAvgMs} ms`,
-    ),
-  );
-  const stress = (doc.process.stress ?? []).filter((run) => run.ok);
+    target("uncontended-vs-pgbench", "default booking p50 at c=1 over pgbench's average latency at c=1", "<= 4x", over(p50, pgbench1?.latencyAvgMs), (v) => v <= 4, `${p50} ms vs ${pgbench1?.latencyAvgMs} ms`),
+  ];
+}
+
+/** The CLI as a process: `hotel stress`'s memory, flat with n, and how fast short commands start. */
+function processTargets(section: BenchDocument["process"]): Target[] {
+  const stress = (section.stress ?? []).filter((run) => run.ok);
   const largest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n > best.n ? run : best), undefined);
   const smallest = stress.reduce<StressMemoryResult | undefined>((best, run) => (best === undefined || run.n < best.n ? run : best), undefined);
-  out.push(
+  const startup = section.startup;
+  return [
     target("stress-memory", `peak RSS of \`hotel stress --n ${largest?.n ?? 20000}\``, "< 250 MB", largest?.maxRssMb, (v) => v < 250, `${round1(largest?.maxRssMb ?? 0)} MB`),
     target(
       "stress-memory-flat",
@@ -116,33 +120,30 @@ export function targets(doc: Pick<BenchDocument, "strategies" | "process" | "lim
       (v) => v <= 1.1,
       `${round1(largest?.maxRssMb ?? 0)} MB vs ${round1(smallest?.maxRssMb ?? 0)} MB`,
     ),
-  );
-  const startup = doc.process.startup;
-  out.push(
     target("version-startup", "`hotel --version` over `node -e 0` (median wall time)", "<= 4x", startup?.versionRatio, (v) => v <= 4, `${startup?.versionP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
     target(
       "short-commands",
       "`hotel availability` and `hotel book` on an existing database over `hotel --version` (median wall time, the slower of the two)",
       "<= 2x",
-      doc.process.shortCommands ? Math.max(doc.process.shortCommands.availabilityRatio, doc.process.shortCommands.bookRatio) : undefined,
+      section.shortCommands ? Math.max(section.shortCommands.availabilityRatio, section.shortCommands.bookRatio) : undefined,
       (v) => v <= 2,
-      `availability ${doc.process.shortCommands?.availabilityP50Ms} ms, book ${doc.process.shortCommands?.bookP50Ms} ms vs ${doc.process.shortCommands?.versionP50Ms} ms`,
+      `availability ${section.shortCommands?.availabilityP50Ms} ms, book ${section.shortCommands?.bookP50Ms} ms vs ${section.shortCommands?.versionP50Ms} ms`,
     ),
     target("help-startup", "`hotel --help` over `node -e 0` (median wall time)", "<= 4x", startup?.helpRatio, (v) => v <= 4, `${startup?.helpP50Ms} ms vs ${startup?.nodeP50Ms} ms`),
-  );
+  ];
+}
+
+function exactTarget(rows: PhaseRow[]): Target {
   const product = rows.filter((row) => row.strategy === "locked" || row.strategy === "interactive");
   const violated = product.filter((row) => !row.invariants.ok).length;
-  out.push(
-    target(
-      "exact",
-      "locked and interactive: phases with an overbooked night, double booking, unjustified refusal, phantom or lost booking",
-      "0",
-      product.length > 0 ? violated : undefined,
-      (v) => v === 0,
-      `${product.length - violated}/${product.length} phases exact`,
-    ),
+  return target(
+    "exact",
+    "locked and interactive: phases with an overbooked night, double booking, unjustified refusal, phantom or lost booking",
+    "0",
+    product.length > 0 ? violated : undefined,
+    (v) => v === 0,
+    `${product.length - violated}/${product.length} phases exact`,
   );
-  return out;
 }
 
 
@@ -153,7 +154,6 @@ export function operationTargets(operations: BenchDocument["operations"]): Targe
   const booked = of("book");
   const bare = of("book, no event");
   const cpu = (row: OperationRow | undefined): number | undefined => row?.serverCpuMs ?? undefined;
-  const server = cpu(booked) !== undefined && cpu(limit) ? (cpu(booked) as number) / (cpu(limit) as number) : undefined;
   // Server CPU when it can be read, else wall time (noisier).
   const [withEvent, without, unit] = cpu(booked) !== undefined && cpu(bare) !== undefined ? [cpu(booked), cpu(bare), "server CPU"] : [booked?.p50Ms, bare?.p50Ms, "p50"];
   return [
@@ -161,7 +161,7 @@ export function operationTargets(operations: BenchDocument["operations"]): Targe
       "server-side",
       "an uncontended accepted booking's server CPU over the limit transaction's (c=1, alternating)",
       "<= 2x",
-      server,
+      over(cpu(booked), cpu(limit)),
       (v) => v <= 2,
       `${cpu(booked)} ms vs ${cpu(limit)} ms of server CPU per call`,
     ),

@@ -1,16 +1,13 @@
 import type { StressConfig } from "./config.js";
 import type { Finding } from "./oracle.js";
-import { OUTCOME, OUTCOME_CLASSES, REFUSAL_CODE, type OutcomeClass, type OutcomeCode, type RunRecorder } from "./results.js";
+import { answered, OUTCOME, OUTCOME_CLASSES, REFUSAL_CODE, type OutcomeClass, type OutcomeCode, type OutcomeCounts, type RunRecorder } from "./results.js";
 import { isMixedScenario } from "./scenarios.js";
 import { roundMs, type HistogramBin, type Percentiles } from "./stats.js";
 
 /** The stress report: the `stress` JSON shape of the CLI contract, plus the fields documented in the README. */
-export interface StressReport {
+export interface StressReport extends OutcomeCounts {
+  /** The requests answered: the sum of the counts. */
   requested: number;
-  accepted: number;
-  refused: number;
-  failed: number;
-  errors: number;
   strategy: StressConfig["strategy"];
   scenario: StressConfig["scenario"];
   via: StressConfig["via"];
@@ -104,20 +101,18 @@ export interface ReportContext {
 const HISTOGRAM_BINS = 24;
 
 export function buildReport(config: StressConfig, recorder: RunRecorder, context: ReportContext): StressReport {
-  const progress = recorder.progress(config.n);
+  const counts = recorder.outcomeCounts();
+  const requested = answered(counts);
   const latency = recorder.latency.percentiles();
-  const maxFailed = config.maxFailed === undefined ? undefined : { limit: config.maxFailed, actual: progress.failed, ok: progress.failed <= config.maxFailed };
+  const maxFailed = config.maxFailed === undefined ? undefined : { limit: config.maxFailed, actual: counts.failed, ok: counts.failed <= config.maxFailed };
   const maxP99Ms = config.maxP99Ms === undefined ? undefined : { limit: config.maxP99Ms, actual: latency.p99, ok: recorder.latency.percentile(99) <= config.maxP99Ms };
   const thresholdsOk = (maxFailed?.ok ?? true) && (maxP99Ms?.ok ?? true);
   const lockWait = recorder.lockWait;
   const measured = (value: number): number | null => (lockWait.count === 0 ? null : roundMs(value));
   const startDelay = recorder.startDelay;
   return {
-    requested: progress.done,
-    accepted: progress.accepted,
-    refused: progress.refused,
-    failed: progress.failed,
-    errors: progress.errors,
+    requested,
+    ...counts,
     strategy: config.strategy,
     scenario: config.scenario,
     via: config.via,
@@ -135,12 +130,12 @@ export function buildReport(config: StressConfig, recorder: RunRecorder, context
             startDelayMs: { p50: roundMs(startDelay.percentile(50)), p99: roundMs(startDelay.percentile(99)), max: roundMs(startDelay.max) },
           },
     serviceMs: recorder.service.percentiles(),
-    throughputPerSec: context.loadMs > 0 ? Math.round((progress.done / context.loadMs) * 1000 * 10) / 10 : 0,
+    throughputPerSec: context.loadMs > 0 ? Math.round((requested / context.loadMs) * 1000 * 10) / 10 : 0,
     lockWaitMs: { p50: measured(lockWait.percentile(50)), p95: measured(lockWait.percentile(95)), max: measured(lockWait.max) },
     invariants: context.invariants,
     model: config.rate === null ? "closed" : "open",
     durationMs: config.durationMs,
-    clientCpuMsPerRequest: progress.done > 0 ? Math.round((context.clientCpuMs / progress.done) * 1000) / 1000 : 0,
+    clientCpuMsPerRequest: requested > 0 ? Math.round((context.clientCpuMs / requested) * 1000) / 1000 : 0,
     latencyHistogram: recorder.latency.bins(HISTOGRAM_BINS),
     refusedBy: { noAvailability: recorder.count(OUTCOME.noAvailability), conflict: recorder.count(OUTCOME.conflict) },
     errorMessages: recorder.errorMessages(),

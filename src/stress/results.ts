@@ -87,14 +87,23 @@ export function outcomeCode(outcome: Refused | Busy | { outcome: string }): Outc
   }
 }
 
-export interface Progress {
+/** How the answered requests ended, each in exactly one count: the figures of the report and of the progress line. */
+export interface OutcomeCounts {
+  accepted: number;
+  /** Any 409: no availability, a conflict, an invalid state, an expired hold. */
+  refused: number;
+  /** Busy (503). */
+  failed: number;
+  errors: number;
+}
+
+/** The requests answered: the sum of the counts. */
+export const answered = (counts: OutcomeCounts): number => counts.accepted + counts.refused + counts.failed + counts.errors;
+
+export interface Progress extends OutcomeCounts {
   /** Requests the run will send; null when a duration bounds it. */
   total: number | null;
   done: number;
-  accepted: number;
-  refused: number;
-  failed: number;
-  errors: number;
 }
 
 const MAX_ERROR_MESSAGES = 5;
@@ -213,12 +222,18 @@ export class RunRecorder {
     return this.latency.count;
   }
 
+  outcomeCounts(): OutcomeCounts {
+    return {
+      accepted: this.count(OUTCOME.accepted),
+      refused: this.count(OUTCOME.noAvailability) + this.count(OUTCOME.conflict) + this.count(OUTCOME.invalidState) + this.count(OUTCOME.holdExpired),
+      failed: this.count(OUTCOME.busy),
+      errors: this.count(OUTCOME.error),
+    };
+  }
+
   progress(total: number | null): Progress {
-    const accepted = this.count(OUTCOME.accepted);
-    const refused = this.count(OUTCOME.noAvailability) + this.count(OUTCOME.conflict) + this.count(OUTCOME.invalidState) + this.count(OUTCOME.holdExpired);
-    const failed = this.count(OUTCOME.busy);
-    const errors = this.count(OUTCOME.error);
-    return { total, done: accepted + refused + failed + errors, accepted, refused, failed, errors };
+    const counts = this.outcomeCounts();
+    return { total, done: answered(counts), ...counts };
   }
 
   /** One more than the highest request index recorded. */

@@ -4,6 +4,7 @@ import { resolveRange } from "../../core/dates.js";
 import { formatDate } from "../../core/dates.js";
 import { printable } from "../../core/text.js";
 import type { CommandDefinition, Deps } from "../command.js";
+import { rangeFlags, TIER_FILTER } from "../flags.js";
 
 export interface AvailabilityOptions {
   from?: string;
@@ -15,12 +16,7 @@ export interface AvailabilityOptions {
 export const availabilityCommand: CommandDefinition<AvailabilityOptions, AvailabilityOptions> = {
   name: "availability",
   summary: "free suites per tier and night",
-  flags: [
-    { flags: "--from <date>", description: "first night, YYYY-MM-DD (default today)" },
-    { flags: "--to <date>", description: "end, exclusive, YYYY-MM-DD", conflicts: "nights" },
-    { flags: "--nights <n>", description: "number of nights to show (default 7)" },
-    { flags: "--tier <tier>", description: "only this tier" },
-  ],
+  flags: [...rangeFlags({ fromDefault: "today", nights: "number of nights to show (default 7)" }), TIER_FILTER],
   examples: ["hotel availability", "hotel availability --from 2031-03-01 --to 2031-03-04 --tier standard --json"],
   parse: (flags) => ({ ...flags }),
   run,

@@ -2,6 +2,7 @@ import { book, hold } from "../../core/book.js";
 import { addDays, formatDate, parseDate, resolveStay, type Stay } from "../../core/dates.js";
 import * as validate from "../../core/validate.js";
 import type { CommandDefinition, Deps } from "../command.js";
+import { idempotencyKeyFlag, stayFlags } from "../flags.js";
 import { askDate, requireValues, validWith, type Ask, type Prompter } from "../prompt.js";
 import { debugTiming, reportUnsuccessful, retryLogger } from "../outcome.js";
 import { bookingLine } from "../render.js";
@@ -21,11 +22,9 @@ export const bookCommand: CommandDefinition<BookOptions, BookOptions> = {
   summary: "book the lowest-numbered free suite of a tier for a stay",
   flags: [
     { flags: "--tier <tier>", description: "suite tier, e.g. standard" },
-    { flags: "--check-in <date>", description: "first night, YYYY-MM-DD" },
-    { flags: "--check-out <date>", description: "departure day, YYYY-MM-DD (exclusive)", conflicts: "nights" },
-    { flags: "--nights <n>", description: "number of nights (instead of --check-out)" },
+    ...stayFlags({ checkIn: "first night, YYYY-MM-DD", checkOut: "departure day, YYYY-MM-DD (exclusive)", nights: "number of nights (instead of --check-out)" }),
     { flags: "--guest <name>", description: "guest name" },
-    { flags: "--idempotency-key <key>", description: "repeat-safe key: a retry with the same key returns the first booking" },
+    idempotencyKeyFlag("returns the first booking"),
   ],
   help: "On a terminal, a missing --tier, --check-in, --check-out/--nights or --guest is asked for\n(never with --json, --no-input, CI set, or without a terminal: then exit 64).",
   examples: [

@@ -1,6 +1,7 @@
 import { listBookings, STATUS_FILTERS, type ListFilter } from "../../core/bookings.js";
 import { resolveRange } from "../../core/dates.js";
 import type { CommandDefinition, Deps } from "../command.js";
+import { rangeFlags, TIER_FILTER } from "../flags.js";
 import { bookingsTable } from "../render.js";
 
 export type BookingsOptions = ListFilter;
@@ -9,9 +10,8 @@ export const bookingsCommand: CommandDefinition<BookingsOptions, BookingsOptions
   name: "bookings",
   summary: "list bookings whose stay overlaps [--from, --to)",
   flags: [
-    { flags: "--from <date>", description: "first night, YYYY-MM-DD" },
-    { flags: "--to <date>", description: "end, exclusive, YYYY-MM-DD" },
-    { flags: "--tier <tier>", description: "only this tier" },
+    ...rangeFlags(),
+    TIER_FILTER,
     { flags: "--status <status>", description: "only bookings in this state (a hold past its expiry is expired)", choices: STATUS_FILTERS, default: "all" },
     { flags: "--guest <text>", description: "only guests whose name contains this (any case)" },
     { flags: "--limit <n>", description: "at most this many rows", default: "1000" },

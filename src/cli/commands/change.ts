@@ -3,6 +3,7 @@ import { getBooking } from "../../core/bookings.js";
 import { resolveStay } from "../../core/dates.js";
 import { change, parseBookingId, type ChangeRequest } from "../../core/front-desk.js";
 import type { CommandDefinition, Deps } from "../command.js";
+import { idempotencyKeyFlag, stayFlags } from "../flags.js";
 import { debugTiming, reportUnsuccessful, retryLogger } from "../outcome.js";
 import { askDate, requireValues } from "../prompt.js";
 import { bookingLine } from "../render.js";
@@ -20,10 +21,12 @@ export const changeCommand: CommandDefinition<ChangeOptions, Omit<ChangeOptions,
   summary: "extend, shorten or shift a stay, keeping its suite when it is free",
   arguments: [["<booking-id>", "id printed by `hotel book`"]],
   flags: [
-    { flags: "--check-in <date>", description: "new first night; alone it shifts the stay and keeps its length" },
-    { flags: "--check-out <date>", description: "new departure day (exclusive)", conflicts: "nights" },
-    { flags: "--nights <n>", description: "new number of nights from the (new) check-in" },
-    { flags: "--idempotency-key <key>", description: "repeat-safe key: a retry with the same key answers the first change" },
+    ...stayFlags({
+      checkIn: "new first night; alone it shifts the stay and keeps its length",
+      checkOut: "new departure day (exclusive)",
+      nights: "new number of nights from the (new) check-in",
+    }),
+    idempotencyKeyFlag("answers the first change"),
   ],
   help:
     "Keeps the suite when it is free for every new night, else takes the lowest free suite of the tier;\n" +

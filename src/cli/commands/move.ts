@@ -1,6 +1,7 @@
 import { getBooking } from "../../core/bookings.js";
 import { move, parseBookingId } from "../../core/front-desk.js";
 import type { CommandDefinition, Deps } from "../command.js";
+import { idempotencyKeyFlag } from "../flags.js";
 import { retryLogger } from "../outcome.js";
 import { requireValues } from "../prompt.js";
 import { reportChange } from "./change.js";
@@ -20,7 +21,7 @@ export const moveCommand: CommandDefinition<MoveOptions, Omit<MoveOptions, "id">
   flags: [
     { flags: "--suite <number>", description: "that suite, if it is active and free for the whole stay", conflicts: "tier" },
     { flags: "--tier <tier>", description: "the lowest free suite of this tier: an upgrade or a downgrade" },
-    { flags: "--idempotency-key <key>", description: "repeat-safe key: a retry with the same key answers the first move" },
+    idempotencyKeyFlag("answers the first move"),
   ],
   help: "Refused (exit 3) when the suite or tier has nothing free for the whole stay; the booking is then\nexactly as before. On a terminal, with neither flag, the tier is asked for.",
   examples: ["hotel move 42 --suite D204", "hotel move 42 --tier deluxe --json"],

@@ -1,12 +1,13 @@
 import { addSuites, disableSuite, enableSuite, listSuites } from "../../core/inventory.js";
 import type { CommandDefinition, CommandGroup } from "../command.js";
+import { TIER_FILTER } from "../flags.js";
 import { table } from "../table.js";
 
 export const listCommand: CommandDefinition<{ tier?: string }, { tier?: string }> = {
   name: "list",
   isDefault: true,
   summary: "list suites and their tiers",
-  flags: [{ flags: "--tier <tier>", description: "only this tier" }],
+  flags: [TIER_FILTER],
   examples: ["hotel suites list --tier deluxe"],
   parse: (flags) => ({ tier: flags.tier }),
   async run(options, deps) {
