@@ -69,9 +69,14 @@ ALTER TABLE "tier_suite_counts" ADD CONSTRAINT "tier_suite_counts_pkey" PRIMARY 
 ALTER TABLE "tiers" ADD CONSTRAINT "tiers_property_id_fkey" FOREIGN KEY ("property_id") REFERENCES "properties"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 ALTER TABLE "suites" ADD CONSTRAINT "suites_property_id_tier_id_fkey" FOREIGN KEY ("property_id", "tier_id") REFERENCES "tiers"("property_id", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_property_id_suite_id_tier_id_fkey" FOREIGN KEY ("property_id", "suite_id", "tier_id") REFERENCES "suites"("property_id", "id", "tier_id") ON DELETE RESTRICT ON UPDATE CASCADE;
-ALTER TABLE "bookings" ADD CONSTRAINT "bookings_property_id_tier_id_fkey" FOREIGN KEY ("property_id", "tier_id") REFERENCES "tiers"("property_id", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
-ALTER TABLE "tier_night_counts" ADD CONSTRAINT "tier_night_counts_property_id_tier_id_fkey" FOREIGN KEY ("property_id", "tier_id") REFERENCES "tiers"("property_id", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
 ALTER TABLE "tier_suite_counts" ADD CONSTRAINT "tier_suite_counts_property_id_tier_id_fkey" FOREIGN KEY ("property_id", "tier_id") REFERENCES "tiers"("property_id", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
+-- Two keys are not rebuilt, both for what they cost every booking: a
+-- booking's (property_id, tier_id) is already a tier's, through its suite's
+-- key (property_id, suite_id, tier_id) and that suite's own key to its tier;
+-- and tier_night_counts is derived data, kept by the triggers below and
+-- checked (and rebuilt) by `hotel check`, where a key would check every
+-- count update (the operation functions update a night's row twice: its
+-- count, then its low-water mark).
 
 -- ---------------------------------------------------------------- lock keys
 -- Every booking operation takes pg_advisory_xact_lock(lock_key, epoch_day)
@@ -112,8 +117,10 @@ ALTER TABLE "bookings" ADD CONSTRAINT "bookings_hold_expiry_check" CHECK ("statu
 -- The safety net covers every taken status, held included: a constraint
 -- cannot read the clock, so a lapsed hold keeps its suite here until an
 -- operation that needs the suite marks it expired (under the night locks).
+-- suite_id leads the index: GiST groups its pages by the first column, and
+-- every lookup names one suite (property_id is the same for most rows).
 ALTER TABLE "bookings" ADD CONSTRAINT "bookings_no_double_booking"
-    EXCLUDE USING gist ("property_id" WITH =, "suite_id" WITH =, daterange("check_in", "check_out", '[)') WITH &&)
+    EXCLUDE USING gist ("suite_id" WITH =, daterange("check_in", "check_out", '[)') WITH &&, "property_id" WITH =)
     WHERE ("status" IN ('held', 'confirmed', 'checked_in', 'checked_out'));
 
 -- The free-suite search excludes the suites of a tier taken on any night of

@@ -20,6 +20,12 @@
 -- Lapsed holds are turned into `expired` under the locks, by the database's
 -- clock, when an operation needs their nights.
 --
+-- Every operation runs with plan_cache_mode = force_generic_plan: each of
+-- its statements is planned once per session, not again on every call with
+-- that call's values (PostgreSQL's default when a generic plan looks costlier,
+-- which made planning a third of a booking's CPU). Each statement is written
+-- so that its generic plan is the right one (an index scan in suite order).
+--
 -- Every function returns rows of "hotel_result"; "outcome" is one of:
 --   accepted, replayed, changed, unchanged, refused, invalid, invalid_state,
 --   hold_expired, idempotency_mismatch, not_found, unknown_property,
@@ -229,11 +235,12 @@ CREATE FUNCTION "hotel_book"(
     p_actor TEXT
 )
 RETURNS SETOF "hotel_result"
-LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_property_id INTEGER;
     v_tier_id INTEGER;
     v_lock_key INTEGER;
+    v_any_held BOOLEAN;
     v_hold_ins DATE[] := '{}';
     v_hold_outs DATE[] := '{}';
     v_started TIMESTAMPTZ;
@@ -254,7 +261,13 @@ BEGIN
         RETURN NEXT hotel_outcome('invalid', format('check-out %s is not after check-in %s', p_check_out, p_check_in));
         RETURN;
     END IF;
-    SELECT t."property_id", t."id", t."lock_key" INTO v_property_id, v_tier_id, v_lock_key
+    -- The tier, and whether any held booking overlaps the stay: the usual
+    -- case has none, and one probe of the held-bookings index says so.
+    SELECT t."property_id", t."id", t."lock_key",
+           EXISTS (SELECT 1 FROM "bookings" b
+                   WHERE b."tier_id" = t."id" AND b."status" = 'held' AND b."property_id" = t."property_id"
+                     AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
+    INTO v_property_id, v_tier_id, v_lock_key, v_any_held
     FROM "tiers" t
     WHERE t."property_id" = p_property_id AND t."name" = p_tier;
     IF NOT FOUND THEN
@@ -263,11 +276,7 @@ BEGIN
     END IF;
 
     PERFORM set_config('lock_timeout', p_lock_timeout_ms::TEXT || 'ms', true);
-    -- The usual case has no held booking on the stay's nights at all: one
-    -- probe of the held-bookings index says so without a call.
-    IF EXISTS (SELECT 1 FROM "bookings" b
-               WHERE b."tier_id" = v_tier_id AND b."status" = 'held' AND b."property_id" = v_property_id
-                 AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)')) THEN
+    IF v_any_held THEN
         SELECT h.check_ins, h.check_outs INTO v_hold_ins, v_hold_outs
         FROM hotel_lapsing_holds(v_property_id, v_tier_id, p_check_in, p_check_out,
                                  clock_timestamp() + make_interval(secs => p_lock_timeout_ms / 1000.0)) h;
@@ -299,16 +308,15 @@ BEGIN
     -- in one read. No held booking on any night of the stay (`held` counts
     -- them, lapsed or not) means no hold to expire: the usual case skips it.
     FOR v_pass IN 1 .. 2 LOOP
-        SELECT c."active", c."inactive", c."generation", coalesce(sum(n."held"), 0),
-               coalesce(bool_or(n."booked" + n."held" >= c."active"), FALSE),
-               max(n."low_water") FILTER (WHERE n."generation" = c."generation")
+        SELECT c."active", c."inactive", c."generation", n.held, n.full, n.mark
         INTO v_active, v_inactive, v_generation, v_held, v_full, v_mark
-        FROM "tier_suite_counts" c
-        LEFT JOIN "tier_night_counts" n
-          ON n."property_id" = c."property_id" AND n."tier_id" = c."tier_id"
-         AND n."night" >= p_check_in AND n."night" < p_check_out
-        WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id
-        GROUP BY c."active", c."inactive", c."generation";
+        FROM "tier_suite_counts" c,
+             LATERAL (SELECT coalesce(sum(n."held"), 0) AS held, coalesce(bool_or(n."booked" + n."held" >= c."active"), FALSE) AS full,
+                             max(n."low_water") FILTER (WHERE n."generation" = c."generation") AS mark
+                      FROM "tier_night_counts" n
+                      WHERE n."property_id" = c."property_id" AND n."tier_id" = c."tier_id"
+                        AND n."night" >= p_check_in AND n."night" < p_check_out) n
+        WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id;
         EXIT WHEN coalesce(v_held, 0) = 0 OR v_pass = 2;
         -- Counted again only when a hold was expired.
         EXIT WHEN hotel_expire_holds(v_property_id, v_tier_id, p_check_in, p_check_out, v_now) = 0;
@@ -325,26 +333,22 @@ BEGIN
     -- Every active suite numbered up to a night's low-water mark is taken
     -- that night, so no suite at or below the stay's highest mark can be
     -- free (v_mark: the highest mark of the tier's generation). Above it the
-    -- next few suites are probed one by one: on a filling night the first is
-    -- usually free. The conditions are stated on the locked row `s`, not
-    -- only in the candidate list `w`.
+    -- suites are probed in number order, and the first free one wins: on a
+    -- filling night it is usually the first. The conditions are on the
+    -- locked row itself, so a suite disabled while we waited is skipped.
     IF v_mark IS NOT NULL THEN
         SELECT s."id", s."number" INTO v_suite_id, v_suite
-        FROM (SELECT c."id" FROM "suites" c
-              WHERE c."property_id" = v_property_id AND c."tier_id" = v_tier_id AND c."active" AND c."number" > v_mark
-              ORDER BY c."number" LIMIT 32) w
-        JOIN "suites" s ON s."property_id" = v_property_id AND s."id" = w."id"
-        WHERE s."tier_id" = v_tier_id AND s."active" AND s."number" > v_mark
+        FROM "suites" s
+        WHERE s."property_id" = v_property_id AND s."tier_id" = v_tier_id AND s."active" AND s."number" > v_mark
           AND NOT EXISTS (
             SELECT 1 FROM "bookings" b
             WHERE b."property_id" = v_property_id AND b."suite_id" = s."id"
               AND b."status" IN ('held', 'confirmed', 'checked_in', 'checked_out')
               AND daterange(b."check_in", b."check_out", '[)') && daterange(p_check_in, p_check_out, '[)'))
         ORDER BY s."number" LIMIT 1 FOR SHARE OF s;
-    END IF;
-    IF v_suite_id IS NULL THEN
+    ELSE
         SELECT f.suite_id, f.suite INTO v_suite_id, v_suite
-        FROM hotel_lowest_free_suite(v_property_id, v_tier_id, p_check_in, p_check_out, v_mark) f;
+        FROM hotel_lowest_free_suite(v_property_id, v_tier_id, p_check_in, p_check_out) f;
     END IF;
     IF v_suite_id IS NULL THEN
         RETURN NEXT hotel_outcome('refused', NULL, v_wait);
@@ -496,7 +500,7 @@ CREATE FUNCTION "hotel_change"(
     p_actor TEXT
 )
 RETURNS SETOF "hotel_result"
-LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_property_id CONSTANT INTEGER := p_property_id;
     v_found RECORD;
@@ -594,7 +598,7 @@ CREATE FUNCTION "hotel_move"(
     p_actor TEXT
 )
 RETURNS SETOF "hotel_result"
-LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_property_id CONSTANT INTEGER := p_property_id;
     v_found RECORD;
@@ -753,7 +757,7 @@ CREATE FUNCTION "hotel_transition"(
     p_actor TEXT
 )
 RETURNS SETOF "hotel_result"
-LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_property_id CONSTANT INTEGER := p_property_id;
     v_found RECORD;
