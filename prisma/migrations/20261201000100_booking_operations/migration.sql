@@ -485,218 +485,214 @@ LANGUAGE sql STABLE AS $$
     END
 $$;
 
+-- The refusal of a repeated change or move whose idempotency key already
+-- did something else, the replay of the one it did, or NULL when the key is
+-- new. A change is the same when it gave booking p_id the stay [p_check_in,
+-- p_check_out); a move when it took p_id to suite p_suite or tier p_tier.
+CREATE FUNCTION "hotel_restay_replay"(p_property_id INTEGER, p_operation TEXT, p_key TEXT, p_id INTEGER, p_check_in DATE,
+                                      p_check_out DATE, p_suite TEXT, p_tier TEXT, p_lock_wait_ms DOUBLE PRECISION)
+RETURNS "hotel_result"
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+DECLARE
+    v_replay RECORD;
+BEGIN
+    SELECT * INTO v_replay FROM hotel_replay(p_property_id, p_operation, p_key, p_lock_wait_ms);
+    IF v_replay.booking_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF p_operation = 'change' AND (v_replay.booking_id <> p_id OR (v_replay.after->>'checkIn')::date <> p_check_in
+                                   OR (v_replay.after->>'checkOut')::date <> p_check_out) THEN
+        RETURN hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to change booking #%s to %s to %s',
+            p_key, v_replay.booking_id, v_replay.after->>'checkIn', v_replay.after->>'checkOut'));
+    END IF;
+    IF p_operation = 'move' AND (v_replay.booking_id <> p_id OR (v_replay.after->>'suite') <> coalesce(p_suite, v_replay.after->>'suite')
+                                 OR (v_replay.after->>'tier') <> coalesce(p_tier, v_replay.after->>'tier')) THEN
+        RETURN hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to move booking #%s to suite %s (%s)',
+            p_key, v_replay.booking_id, v_replay.after->>'suite', v_replay.after->>'tier'));
+    END IF;
+    RETURN v_replay.result;
+END;
+$$;
+
+-- The suite a locked booking is to have for the stay [p_check_in,
+-- p_check_out) in tier p_tier_id, locked FOR SHARE: suite p_suite_id when
+-- one is named (a move to a given suite), else, with p_keep, the booking's
+-- own suite when it is free for the new nights (a change), else the lowest
+-- free suite of the tier. `outcome` is NULL when one was found, else
+-- 'unchanged' (the booking is already there) or 'refused' with a message.
+CREATE FUNCTION "hotel_restay_suite"(p_row "bookings", p_tier_id INTEGER, p_tier TEXT, p_suite_id INTEGER, p_keep BOOLEAN,
+                                     p_check_in DATE, p_check_out DATE, OUT outcome TEXT, OUT message TEXT,
+                                     OUT suite_id INTEGER, OUT suite TEXT)
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF p_suite_id = p_row."suite_id" THEN
+        outcome := 'unchanged';
+        RETURN;
+    END IF;
+    IF p_suite_id IS NOT NULL OR p_keep THEN
+        SELECT f.suite_id, f.suite INTO suite_id, suite FROM hotel_suite_if_free(p_row."property_id", coalesce(p_suite_id, p_row."suite_id"),
+                                                                                  p_tier_id, p_check_in, p_check_out, p_row."id") f;
+    END IF;
+    IF suite_id IS NULL AND p_suite_id IS NOT NULL THEN
+        SELECT 'refused', format('Suite %s is %s %s; booking #%s is unchanged', s."number",
+                                 CASE WHEN s."active" THEN 'not free for every night' ELSE 'out of service' END,
+                                 hotel_stay_text(p_check_in, p_check_out), p_row."id")
+        INTO outcome, message
+        FROM "suites" s WHERE s."property_id" = p_row."property_id" AND s."id" = p_suite_id;
+        RETURN;
+    END IF;
+    IF suite_id IS NULL THEN
+        SELECT f.suite_id, f.suite INTO suite_id, suite
+        FROM hotel_lowest_free_suite(p_row."property_id", p_tier_id, p_check_in, p_check_out, NULL, p_row."id") f;
+        IF suite_id IS NULL THEN
+            outcome := 'refused';
+            message := format('No %s suite is free for every night %s; booking #%s is unchanged',
+                              p_tier, hotel_stay_text(p_check_in, p_check_out), p_row."id");
+            RETURN;
+        END IF;
+        IF suite_id = p_row."suite_id" AND NOT p_keep THEN
+            outcome := 'unchanged';
+        END IF;
+    END IF;
+END;
+$$;
+
+-- Where a change or a move takes booking p_seen: a change, the stay
+-- [p_check_in or the old check-in, p_check_out or + p_nights or the old
+-- length) in its own tier; a move, its stay in suite p_suite (and that
+-- suite's tier) or in tier p_tier. `outcome` is NULL, or why there is
+-- nothing to do ('invalid', 'unknown_suite', 'unknown_tier').
+CREATE FUNCTION "hotel_restay_target"(p_seen "bookings", p_operation TEXT, p_check_in DATE, p_check_out DATE, p_nights INTEGER,
+                                      p_suite TEXT, p_tier TEXT, OUT outcome TEXT, OUT message TEXT, OUT tier_id INTEGER,
+                                      OUT suite_id INTEGER, OUT check_in DATE, OUT check_out DATE)
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+    IF p_operation = 'change' THEN
+        tier_id := p_seen."tier_id";
+        check_in := coalesce(p_check_in, p_seen."check_in");
+        check_out := CASE WHEN p_check_out IS NOT NULL THEN p_check_out
+                          WHEN p_nights IS NOT NULL THEN check_in + p_nights
+                          ELSE check_in + (p_seen."check_out" - p_seen."check_in") END;
+        IF check_out <= check_in OR check_out - check_in > 365 OR check_out > DATE '9999-12-31' THEN
+            outcome := 'invalid';
+            message := format('the new stay %s is not a stay of 1 to 365 nights ending by 9999-12-31', hotel_stay_text(check_in, check_out));
+        END IF;
+        RETURN;
+    END IF;
+    check_in := p_seen."check_in";
+    check_out := p_seen."check_out";
+    IF p_suite IS NOT NULL THEN
+        SELECT s."id", s."tier_id" INTO suite_id, tier_id FROM "suites" s WHERE s."property_id" = p_seen."property_id" AND s."number" = p_suite;
+    ELSE
+        SELECT t."id" INTO tier_id FROM "tiers" t WHERE t."property_id" = p_seen."property_id" AND t."name" = p_tier;
+    END IF;
+    IF tier_id IS NULL THEN
+        outcome := CASE WHEN p_suite IS NOT NULL THEN 'unknown_suite' ELSE 'unknown_tier' END;
+    END IF;
+END;
+$$;
+
+-- change and move: booking p_id is to have the stay and tier (or suite)
+-- that hotel_restay_target() finds. Locks the old and new nights, replays a
+-- repeated key, refuses what the state forbids, and rewrites the booking
+-- with its event, or answers 'unchanged' or 'refused'.
+CREATE FUNCTION "hotel_restay"(p_property_id INTEGER, p_id INTEGER, p_operation TEXT, p_check_in DATE, p_check_out DATE,
+                               p_nights INTEGER, p_suite TEXT, p_tier TEXT, p_idempotency_key TEXT, p_lock_timeout_ms INTEGER,
+                               p_actor TEXT)
+RETURNS "hotel_result"
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
+    v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can ' || p_operation;
+    v_found RECORD;
+    v_to RECORD;
+    v_row "bookings";
+    v_lock RECORD;
+    v_result "hotel_result";
+    v_tier TEXT;
+    v_target_tier TEXT;
+    v_suite TEXT;
+    v_free RECORD;
+BEGIN
+    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
+    IF v_found.outcome IS NOT NULL THEN
+        RETURN hotel_outcome(v_found.outcome, NULL);
+    END IF;
+    SELECT * INTO v_to FROM hotel_restay_target(v_found.seen, p_operation, p_check_in, p_check_out, p_nights, p_suite, p_tier);
+    IF v_to.outcome IS NOT NULL THEN
+        RETURN hotel_outcome(v_to.outcome, v_to.message);
+    END IF;
+    -- A final state never changes again, so it can be refused without locks.
+    IF (v_found.seen)."status" NOT IN ('held', 'confirmed', 'checked_in') THEN
+        RETURN hotel_state_refusal(v_found.seen, v_allowed, v_what, clock_timestamp());
+    END IF;
+    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = p_property_id AND t."id" = (v_found.seen)."tier_id";
+    SELECT t."name" INTO v_target_tier FROM "tiers" t WHERE t."property_id" = p_property_id AND t."id" = v_to.tier_id;
+
+    SELECT * INTO v_lock FROM hotel_lock_stay(v_found.seen, v_to.tier_id, v_to.check_in, v_to.check_out, p_lock_timeout_ms);
+    v_row := v_lock.locked;
+    IF p_idempotency_key IS NOT NULL THEN
+        v_result := hotel_restay_replay(p_property_id, p_operation, p_idempotency_key, p_id, v_to.check_in, v_to.check_out,
+                                        p_suite, p_tier, v_lock.lock_wait_ms);
+        IF v_result."outcome" IS NOT NULL THEN
+            RETURN v_result;
+        END IF;
+    END IF;
+
+    v_result := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at, v_lock.lock_wait_ms);
+    IF v_result."outcome" IS NULL AND v_row."status" = 'checked_in' AND v_to.check_in <> v_row."check_in" THEN
+        v_result := hotel_outcome('invalid_state', format('The guest of booking #%s is in house since %s: only the check-out can change',
+                                                          p_id, v_row."check_in"), v_lock.lock_wait_ms);
+    END IF;
+    IF v_result."outcome" IS NOT NULL THEN
+        RETURN v_result;
+    END IF;
+    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = p_property_id AND s."id" = v_row."suite_id";
+    IF p_operation = 'change' AND v_to.check_in = v_row."check_in" AND v_to.check_out = v_row."check_out" THEN
+        RETURN hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+    END IF;
+
+    PERFORM hotel_expire_holds(p_property_id, v_to.tier_id, v_to.check_in, v_to.check_out, v_lock.locked_at);
+    SELECT * INTO v_free FROM hotel_restay_suite(v_row, v_to.tier_id, v_target_tier, v_to.suite_id, p_operation = 'change',
+                                                 v_to.check_in, v_to.check_out);
+    IF v_free.outcome = 'unchanged' THEN
+        RETURN hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
+    ELSIF v_free.outcome IS NOT NULL THEN
+        RETURN hotel_outcome(v_free.outcome, v_free.message, v_lock.lock_wait_ms);
+    END IF;
+    RETURN hotel_rewrite_booking(v_row, p_operation, v_free.suite_id, v_free.suite, v_to.tier_id, v_target_tier, v_to.check_in,
+                                 v_to.check_out, v_suite, v_tier, p_actor, p_idempotency_key, v_lock.lock_wait_ms);
+END;
+$$;
+
 -- change: extend, shorten or shift a stay. The booking keeps its suite when
 -- that suite is free for every new night (ignoring the booking itself),
 -- else takes the lowest free suite of its tier; else nothing changes.
 -- Without p_check_out or p_nights, a new check-in keeps the stay's length.
-CREATE FUNCTION "hotel_change"(
-    p_property_id INTEGER,
-    p_id INTEGER,
-    p_check_in DATE,
-    p_check_out DATE,
-    p_nights INTEGER,
-    p_idempotency_key TEXT,
-    p_lock_timeout_ms INTEGER,
-    p_actor TEXT
-)
+CREATE FUNCTION "hotel_change"(p_property_id INTEGER, p_id INTEGER, p_check_in DATE, p_check_out DATE, p_nights INTEGER,
+                               p_idempotency_key TEXT, p_lock_timeout_ms INTEGER, p_actor TEXT)
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
-DECLARE
-    v_property_id CONSTANT INTEGER := p_property_id;
-    v_found RECORD;
-    v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
-    v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can change';
-    v_seen "bookings";
-    v_row "bookings";
-    v_in DATE;
-    v_out DATE;
-    v_tier TEXT;
-    v_suite TEXT;
-    v_lock RECORD;
-    v_replay RECORD;
-    v_free RECORD;
-    v_refusal "hotel_result";
 BEGIN
-    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
-    IF v_found.outcome IS NOT NULL THEN
-        RETURN NEXT hotel_outcome(v_found.outcome, NULL);
-        RETURN;
-    END IF;
-    v_seen := v_found.seen;
-    v_in := coalesce(p_check_in, v_seen."check_in");
-    v_out := CASE WHEN p_check_out IS NOT NULL THEN p_check_out
-                  WHEN p_nights IS NOT NULL THEN v_in + p_nights
-                  ELSE v_in + (v_seen."check_out" - v_seen."check_in") END;
-    IF v_out <= v_in OR v_out - v_in > 365 OR v_out > DATE '9999-12-31' THEN
-        RETURN NEXT hotel_outcome('invalid', format('the new stay %s is not a stay of 1 to 365 nights ending by 9999-12-31', hotel_stay_text(v_in, v_out)));
-        RETURN;
-    END IF;
-    -- A final state never changes again, so it can be refused without locks.
-    IF v_seen."status" NOT IN ('held', 'confirmed', 'checked_in') THEN
-        RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
-        RETURN;
-    END IF;
-    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
-
-    SELECT * INTO v_lock FROM hotel_lock_stay(v_seen, v_seen."tier_id", v_in, v_out, p_lock_timeout_ms);
-    v_row := v_lock.locked;
-
-    IF p_idempotency_key IS NOT NULL THEN
-        SELECT * INTO v_replay FROM hotel_replay(v_property_id, 'change', p_idempotency_key, v_lock.lock_wait_ms);
-        IF v_replay.booking_id IS NOT NULL THEN
-            IF v_replay.booking_id <> p_id OR (v_replay.after->>'checkIn')::date <> v_in OR (v_replay.after->>'checkOut')::date <> v_out THEN
-                RETURN NEXT hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to change booking #%s to %s to %s',
-                    p_idempotency_key, v_replay.booking_id, v_replay.after->>'checkIn', v_replay.after->>'checkOut'));
-            ELSE
-                RETURN NEXT v_replay.result;
-            END IF;
-            RETURN;
-        END IF;
-    END IF;
-
-    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at, v_lock.lock_wait_ms);
-    IF v_refusal."outcome" IS NULL AND v_row."status" = 'checked_in' AND v_in <> v_row."check_in" THEN
-        v_refusal := hotel_outcome('invalid_state', format('The guest of booking #%s is in house since %s: only the check-out can change', p_id, v_row."check_in"),
-                                   v_lock.lock_wait_ms);
-    END IF;
-    IF v_refusal."outcome" IS NOT NULL THEN
-        RETURN NEXT v_refusal;
-        RETURN;
-    END IF;
-    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id";
-    IF v_in = v_row."check_in" AND v_out = v_row."check_out" THEN
-        RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
-        RETURN;
-    END IF;
-
-    PERFORM hotel_expire_holds(v_property_id, v_row."tier_id", v_in, v_out, v_lock.locked_at);
-    SELECT * INTO v_free FROM hotel_suite_if_free(v_property_id, v_row."suite_id", v_row."tier_id", v_in, v_out, p_id);
-    IF v_free.suite_id IS NULL THEN
-        SELECT * INTO v_free FROM hotel_lowest_free_suite(v_property_id, v_row."tier_id", v_in, v_out, NULL, p_id);
-    END IF;
-    IF v_free.suite_id IS NULL THEN
-        RETURN NEXT hotel_outcome('refused', format('No %s suite is free for every night %s; booking #%s is unchanged',
-            v_tier, hotel_stay_text(v_in, v_out), p_id), v_lock.lock_wait_ms);
-        RETURN;
-    END IF;
-
-    RETURN NEXT hotel_rewrite_booking(v_row, 'change', v_free.suite_id, v_free.suite, v_row."tier_id", v_tier, v_in, v_out,
-                                      v_suite, v_tier, p_actor, p_idempotency_key, v_lock.lock_wait_ms);
+    RETURN NEXT hotel_restay(p_property_id, p_id, 'change', p_check_in, p_check_out, p_nights, NULL, NULL,
+                             p_idempotency_key, p_lock_timeout_ms, p_actor);
 END;
 $$;
 
 -- move: to one given suite (any tier; active and free for the whole stay)
--- or to the lowest free suite of a tier (an upgrade or a downgrade). The
--- locks cover the stay's nights in both tiers.
-CREATE FUNCTION "hotel_move"(
-    p_property_id INTEGER,
-    p_id INTEGER,
-    p_suite TEXT,
-    p_tier TEXT,
-    p_idempotency_key TEXT,
-    p_lock_timeout_ms INTEGER,
-    p_actor TEXT
-)
+-- or to the lowest free suite of a tier (an upgrade or a downgrade), never
+-- both. The locks cover the stay's nights in both tiers.
+CREATE FUNCTION "hotel_move"(p_property_id INTEGER, p_id INTEGER, p_suite TEXT, p_tier TEXT, p_idempotency_key TEXT,
+                             p_lock_timeout_ms INTEGER, p_actor TEXT)
 RETURNS SETOF "hotel_result"
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan AS $$
-DECLARE
-    v_property_id CONSTANT INTEGER := p_property_id;
-    v_found RECORD;
-    v_allowed CONSTANT TEXT[] := ARRAY['held', 'confirmed', 'checked_in'];
-    v_what CONSTANT TEXT := 'only a held, confirmed or checked-in booking can move';
-    v_seen "bookings";
-    v_row "bookings";
-    v_target_suite_id INTEGER;
-    v_target_tier_id INTEGER;
-    v_target_tier TEXT;
-    v_tier TEXT;
-    v_suite TEXT;
-    v_lock RECORD;
-    v_replay RECORD;
-    v_free RECORD;
-    v_refusal "hotel_result";
 BEGIN
-    SELECT * INTO v_found FROM hotel_seen_booking(p_property_id, p_id);
-    IF v_found.outcome IS NOT NULL THEN
-        RETURN NEXT hotel_outcome(v_found.outcome, NULL);
+    IF (p_suite IS NULL) = (p_tier IS NULL) THEN
+        RETURN NEXT hotel_outcome('invalid', 'a move names either a suite or a tier');
         RETURN;
     END IF;
-    v_seen := v_found.seen;
-    IF p_suite IS NOT NULL THEN
-        SELECT s."id", s."tier_id" INTO v_target_suite_id, v_target_tier_id
-        FROM "suites" s WHERE s."property_id" = v_property_id AND s."number" = p_suite;
-        IF NOT FOUND THEN
-            RETURN NEXT hotel_outcome('unknown_suite', NULL);
-            RETURN;
-        END IF;
-    ELSE
-        SELECT t."id" INTO v_target_tier_id FROM "tiers" t WHERE t."property_id" = v_property_id AND t."name" = p_tier;
-        IF NOT FOUND THEN
-            RETURN NEXT hotel_outcome('unknown_tier', NULL);
-            RETURN;
-        END IF;
-    END IF;
-    IF v_seen."status" NOT IN ('held', 'confirmed', 'checked_in') THEN
-        RETURN NEXT hotel_state_refusal(v_seen, v_allowed, v_what, clock_timestamp());
-        RETURN;
-    END IF;
-    SELECT t."name" INTO v_target_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_target_tier_id;
-    SELECT t."name" INTO v_tier FROM "tiers" t WHERE t."property_id" = v_property_id AND t."id" = v_seen."tier_id";
-
-    SELECT * INTO v_lock FROM hotel_lock_stay(v_seen, v_target_tier_id, v_seen."check_in", v_seen."check_out", p_lock_timeout_ms);
-    v_row := v_lock.locked;
-
-    IF p_idempotency_key IS NOT NULL THEN
-        SELECT * INTO v_replay FROM hotel_replay(v_property_id, 'move', p_idempotency_key, v_lock.lock_wait_ms);
-        IF v_replay.booking_id IS NOT NULL THEN
-            IF v_replay.booking_id <> p_id OR (v_replay.after->>'suite') <> coalesce(p_suite, v_replay.after->>'suite')
-               OR (v_replay.after->>'tier') <> coalesce(p_tier, v_replay.after->>'tier') THEN
-                RETURN NEXT hotel_outcome('idempotency_mismatch', format('Idempotency key "%s" was already used to move booking #%s to suite %s (%s)',
-                    p_idempotency_key, v_replay.booking_id, v_replay.after->>'suite', v_replay.after->>'tier'));
-            ELSE
-                RETURN NEXT v_replay.result;
-            END IF;
-            RETURN;
-        END IF;
-    END IF;
-
-    v_refusal := hotel_state_refusal(v_row, v_allowed, v_what, v_lock.locked_at, v_lock.lock_wait_ms);
-    IF v_refusal."outcome" IS NOT NULL THEN
-        RETURN NEXT v_refusal;
-        RETURN;
-    END IF;
-    SELECT s."number" INTO v_suite FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_row."suite_id";
-
-    PERFORM hotel_expire_holds(v_property_id, v_target_tier_id, v_row."check_in", v_row."check_out", v_lock.locked_at);
-    IF v_target_suite_id IS NOT NULL THEN
-        IF v_target_suite_id = v_row."suite_id" THEN
-            RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
-            RETURN;
-        END IF;
-        SELECT * INTO v_free FROM hotel_suite_if_free(v_property_id, v_target_suite_id, v_target_tier_id,
-                                                      v_row."check_in", v_row."check_out", p_id);
-        IF v_free.suite_id IS NULL THEN
-            RETURN NEXT hotel_outcome('refused', format('Suite %s is %s %s; booking #%s is unchanged', p_suite,
-                CASE WHEN (SELECT s."active" FROM "suites" s WHERE s."property_id" = v_property_id AND s."id" = v_target_suite_id)
-                     THEN 'not free for every night' ELSE 'out of service' END,
-                hotel_stay_text(v_row."check_in", v_row."check_out"), p_id), v_lock.lock_wait_ms);
-            RETURN;
-        END IF;
-    ELSE
-        SELECT * INTO v_free FROM hotel_lowest_free_suite(v_property_id, v_target_tier_id, v_row."check_in", v_row."check_out", NULL, p_id);
-        IF v_free.suite_id IS NULL THEN
-            RETURN NEXT hotel_outcome('refused', format('No %s suite is free for every night %s; booking #%s is unchanged',
-                v_target_tier, hotel_stay_text(v_row."check_in", v_row."check_out"), p_id), v_lock.lock_wait_ms);
-            RETURN;
-        END IF;
-        IF v_free.suite_id = v_row."suite_id" THEN
-            RETURN NEXT hotel_booking_result('unchanged', v_row, v_suite, v_tier, v_lock.lock_wait_ms, v_row, v_suite, v_tier);
-            RETURN;
-        END IF;
-    END IF;
-
-    RETURN NEXT hotel_rewrite_booking(v_row, 'move', v_free.suite_id, v_free.suite, v_target_tier_id, v_target_tier,
-                                      v_row."check_in", v_row."check_out", v_suite, v_tier, p_actor, p_idempotency_key, v_lock.lock_wait_ms);
+    RETURN NEXT hotel_restay(p_property_id, p_id, 'move', NULL, NULL, NULL, p_suite, p_tier,
+                             p_idempotency_key, p_lock_timeout_ms, p_actor);
 END;
 $$;
 
