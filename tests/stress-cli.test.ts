@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 import { runInProcess } from "./support/in-process.js";
+import { childrenOf } from "./support/processes.js";
 
 // `hotel stress` against this file's own database (so no other file sees its
 // scratch schemas). The command's logic runs in this process (main() on
@@ -250,22 +251,6 @@ describe("hotel stress interrupted", () => {
     expect(workers.filter(isAlive)).toEqual([]);
   });
 });
-
-/** Child pids of a process, from /proc. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return children;
-}
 
 function isAlive(pid: number): boolean {
   try {
