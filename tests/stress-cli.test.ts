@@ -129,7 +129,7 @@ describe("hotel stress", () => {
 
   it("open model: --rate for --n sends every request, reports latency from the schedule and the service time", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "hotel-stress-")), "requests.ndjson");
-    const result = await stress(["--rate", "400", "--n", "120", "--concurrency", "20", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
+    const result = await stress(["--rate", "400", "--n", "120", "--concurrency", "8", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
     expect(result.code, result.stderr).toBe(0);
     const r = report(result) as Report & { rate: { target: number; achieved: number; lateStarts: number }; serviceMs: Record<string, number>; model: string };
     expect(r).toMatchObject({ requested: 120, accepted: 10, refused: 110, model: "open", rate: { target: 400 }, invariants: HOLDS });
@@ -163,7 +163,7 @@ describe("hotel stress", () => {
   });
 
   it("prints a plain summary without colour when stdout is not a terminal; --keep keeps the scratch schema and says how to inspect it, without the password", async () => {
-    const result = await stress(["--n", "20", "--keep"]);
+    const result = await stress(["--n", "20", "--concurrency", "4", "--keep"]);
     expectNoSecrets(result);
     expect(result.code, result.stderr).toBe(0);
     const [schema] = await scratchSchemas();
