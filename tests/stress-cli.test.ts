@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
+import { BIN, CLI_NODE_ARGS, cleanEnv, runCli, type CliResult } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 import { runInProcess } from "./support/in-process.js";
 import { childrenOf } from "./support/processes.js";
@@ -206,7 +206,7 @@ describe("hotel stress", () => {
 describe("hotel stress interrupted", () => {
   /** Starts a long run and resolves once its scratch schema exists and it is booking. */
   async function startLongRun(args: string[]): Promise<{ pid: number; exit: Promise<CliResult> }> {
-    const child = spawn(process.execPath, [BIN, "stress", "--n", "20000", ...args, "--json", "--database-url", urlWithPassword], {
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, BIN, "stress", "--n", "20000", ...args, "--json", "--database-url", urlWithPassword], {
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
