@@ -8,6 +8,7 @@ import { inspect } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireEmbeddedServer, embeddedServerRunning, hotelHome, stopEmbeddedServer } from "../src/db/embedded.js";
+import { processDead } from "./support/processes.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "hotel-embedded-"));
@@ -18,16 +19,6 @@ function newHome(name = `home-${homes.length}`): string {
   const home = path.join(tmp, name);
   homes.push(home);
   return home;
-}
-
-/** Gone, or a zombie nobody reaped yet: kill(pid, 0) alone would call a zombie alive. */
-function processDead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
-  } catch {
-    return true;
-  }
 }
 
 const postmasterPid = (home: string): number => Number(readFileSync(path.join(home, "pg", "postmaster.pid"), "utf8").split("\n")[0]);

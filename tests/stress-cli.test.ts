@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, cleanEnv, runCli, type CliResult } from "./support/cli.js";
+import { BIN, CLI_NODE_ARGS, cleanEnv, runCli, type CliResult } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 import { runInProcess } from "./support/in-process.js";
+import { childrenOf } from "./support/processes.js";
 
 // `hotel stress` against this file's own database (so no other file sees its
 // scratch schemas). The command's logic runs in this process (main() on
@@ -128,7 +129,7 @@ describe("hotel stress", () => {
 
   it("open model: --rate for --n sends every request, reports latency from the schedule and the service time", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "hotel-stress-")), "requests.ndjson");
-    const result = await stress(["--rate", "400", "--n", "120", "--concurrency", "20", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
+    const result = await stress(["--rate", "400", "--n", "120", "--concurrency", "8", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
     expect(result.code, result.stderr).toBe(0);
     const r = report(result) as Report & { rate: { target: number; achieved: number; lateStarts: number }; serviceMs: Record<string, number>; model: string };
     expect(r).toMatchObject({ requested: 120, accepted: 10, refused: 110, model: "open", rate: { target: 400 }, invariants: HOLDS });
@@ -162,7 +163,7 @@ describe("hotel stress", () => {
   });
 
   it("prints a plain summary without colour when stdout is not a terminal; --keep keeps the scratch schema and says how to inspect it, without the password", async () => {
-    const result = await stress(["--n", "20", "--keep"]);
+    const result = await stress(["--n", "20", "--concurrency", "4", "--keep"]);
     expectNoSecrets(result);
     expect(result.code, result.stderr).toBe(0);
     const [schema] = await scratchSchemas();
@@ -205,7 +206,7 @@ describe("hotel stress", () => {
 describe("hotel stress interrupted", () => {
   /** Starts a long run and resolves once its scratch schema exists and it is booking. */
   async function startLongRun(args: string[]): Promise<{ pid: number; exit: Promise<CliResult> }> {
-    const child = spawn(process.execPath, [BIN, "stress", "--n", "20000", ...args, "--json", "--database-url", urlWithPassword], {
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, BIN, "stress", "--n", "20000", ...args, "--json", "--database-url", urlWithPassword], {
       env: cleanEnv(),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -250,22 +251,6 @@ describe("hotel stress interrupted", () => {
     expect(workers.filter(isAlive)).toEqual([]);
   });
 });
-
-/** Child pids of a process, from /proc. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return children;
-}
 
 function isAlive(pid: number): boolean {
   try {

@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import { createBookingServer } from "../src/http/server.js";
 import { openScratchRun, resolveStressConfig } from "../src/stress/index.js";
-import { runCli, type CliResult } from "./support/cli.js";
+import { assertFreshBuild } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, hotelOf } from "./support/db.js";
+import { runInProcess, type InProcessResult } from "./support/in-process.js";
 
 // `hotel stress` over HTTP: through a `hotel serve` of its own (--via http),
 // and against a running server (--url), here one started in this process on
-// this file's database.
+// this file's database. The command runs in this process; the `hotel serve`
+// of its own is the built CLI, a process of its own as always.
 
 let testDb: TestDatabase;
 let db: Database;
@@ -18,6 +20,7 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
+  assertFreshBuild();
   testDb = await createTestDatabase();
   await createTier(testDb, "standard", 6, "S");
   db = await testDb.open({ poolSize: 12 });
@@ -30,7 +33,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-const stress = (args: string[]): Promise<CliResult> => runCli(["stress", ...args, "--database-url", testDb.url], { timeoutMs: 60_000 });
+const stress = (args: string[]): Promise<InProcessResult> => runInProcess(["stress", ...args, "--database-url", testDb.url]);
 
 const bookingsByStatus = async (): Promise<Record<string, number>> =>
   Object.fromEntries((await testDb.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM bookings GROUP BY status`)).map((row) => [row.status, row.n]));

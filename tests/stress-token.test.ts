@@ -7,7 +7,7 @@ import { addToken } from "../src/core/tokens.js";
 import type { Database } from "../src/db/database.js";
 import { tokenAuthenticator } from "../src/http/auth.js";
 import { createBookingServer } from "../src/http/server.js";
-import { cleanEnv, runCli } from "./support/cli.js";
+import { assertFreshBuild } from "./support/cli.js";
 import { createTestDatabase, createTier, hotelOf, type TestDatabase } from "./support/db.js";
 import { listen } from "./support/http.js";
 import { runInProcess, type InProcessResult } from "./support/in-process.js";
@@ -123,18 +123,13 @@ describe("hotel stress --url --token", () => {
     expect(scratchRun.stderr).not.toContain(frontdesk);
   });
 
-  it("--workers: the worker processes send HOTEL_TOKEN's token too (the built CLI)", async () => {
-    const result = await runCli(["stress", "--url", base, "--check-in", "2032-03-06", "--n", "12", "--workers", "2", "--yes", "--json"], {
-      env: cleanEnv({ HOTEL_TOKEN: frontdesk }),
-      timeoutMs: 60_000,
-    });
+  it("--workers: the worker processes (the built CLI) send HOTEL_TOKEN's token too", async () => {
+    assertFreshBuild();
+    const result = await stress("2032-03-06", ["--n", "12", "--workers", "2", "--json"], { HOTEL_TOKEN: frontdesk });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ workers: 2, accepted: SUITES, refused: 12 - SUITES, errors: 0, invariants: { lostBookings: 0, ok: true } });
     expect(await bookingsOn("2032-03-06")).toEqual([{ status: "cancelled", n: SUITES }]);
-    const refused = await runCli(["stress", "--url", base, "--check-in", "2032-03-07", "--n", "12", "--workers", "2", "--yes"], {
-      env: cleanEnv({ HOTEL_TOKEN: readonly }),
-      timeoutMs: 60_000,
-    });
+    const refused = await stress("2032-03-07", ["--n", "12", "--workers", "2"], { HOTEL_TOKEN: readonly });
     expect(refused.code, refused.stderr).toBe(78);
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(`${base} refused the API token (403`);

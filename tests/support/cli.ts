@@ -58,10 +58,19 @@ export function assertFreshBuild(): void {
   checkedBuild = true;
 }
 
+/**
+ * V8 flags for the CLI's processes in tests. src/cli.ts compiles Prisma's
+ * WebAssembly with the baseline compiler only for one-shot commands and
+ * keeps the optimising tier for serve and stress, for their throughput over
+ * a long run; a test's serve or stress answers a few dozen requests, and the
+ * optimising compilation alone costs each of them most of a second of CPU.
+ */
+export const CLI_NODE_ARGS = ["--liftoff-only"];
+
 /** Starts the built CLI (`npm run build` first) as a separate process. */
 export function spawnCli(args: string[], options: SpawnOptions = {}): RunningCli {
   assertFreshBuild();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...CLI_NODE_ARGS, ...(options.nodeArgs ?? []), BIN, ...args], { env: options.env ?? cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = "";
     let stderr = "";

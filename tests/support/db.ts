@@ -3,7 +3,6 @@ import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { Hotel } from "../../src/core/hotel.js";
 import { openDatabase, type Database } from "../../src/db/database.js";
-import { migrate } from "../../src/db/migrate.js";
 import { withDatabase } from "../../src/db/url.js";
 
 export const serverUrl = (): string => inject("serverUrl");
@@ -29,22 +28,19 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A freshly created and migrated database for one test file; drop() removes it. */
+/**
+ * A freshly created and migrated database for one test file: a copy of the
+ * run's template, which global-setup.ts migrated with the app's migrator.
+ * `migrate: false` gives an empty one instead. drop() removes it.
+ */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `hotel_test_${randomBytes(6).toString("hex")}`;
-  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  const template = options.migrate === false ? "" : ` TEMPLATE "${inject("templateDatabase")}"`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"${template}`));
   const url = withDatabase(serverUrl(), name);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // DROP DATABASE ... WITH (FORCE) may terminate a connection a test left open.
   pool.on("error", () => undefined);
-  if (options.migrate !== false) {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
-  }
   const opened: Database[] = [];
   return {
     url,
