@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LongestFirst } from "./tests/support/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -14,5 +15,6 @@ export default defineConfig({
     // its own database), so a file must only leave no process state behind
     // (fake timers, environment, listeners) for the next one.
     isolate: false,
+    sequence: { sequencer: LongestFirst },
   },
 });
