@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withConnection } from "../src/db/database.js";
 import { localMigrations, MIGRATE_LOCK_KEY, migrate, migrationStatus } from "../src/db/migrate.js";
 import { migrationsDir } from "../src/db/paths.js";
 import { waitFor } from "./support/cli.js";
@@ -21,15 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => Promise.all([db?.drop(), schemasDb?.drop()]));
 
-async function withClient<T>(work: (client: pg.Client) => Promise<T>, url = db.url): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(work: (client: pg.Client) => Promise<T>, url = db.url): Promise<T> => withConnection(url, work);
 
 describe("hotel db migrate", () => {
   it("three concurrent migrations apply each migration exactly once", async () => {
