@@ -20,10 +20,20 @@ export interface CliLauncher {
   args(cliArgs: string[]): string[];
 }
 
+/**
+ * The Node options a child CLI starts with: this process's own, as fork()
+ * passes them (`node --max-old-space-size=4096 hotel stress --workers 4`
+ * gives every worker that heap, and a V8 tier chosen for this process holds
+ * for its children too), except the inspector's, whose port only one process
+ * can hold.
+ */
+export const inheritedNodeOptions = (execArgv: readonly string[] = process.execArgv): string[] =>
+  execArgv.filter((option) => !/^--(inspect|debug)/.test(option));
+
 /** This package's own bin/hotel.js, for library callers without a CLI of their own. */
 export const packageLauncher = (): CliLauncher => ({
   command: process.execPath,
-  args: (cliArgs) => [path.join(packageRoot(), "bin", "hotel.js"), ...cliArgs],
+  args: (cliArgs) => [...inheritedNodeOptions(), path.join(packageRoot(), "bin", "hotel.js"), ...cliArgs],
 });
 
 /**
