@@ -18,13 +18,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
+let adminPool: pg.Pool | undefined;
+
+/**
+ * One connection to the server's own database per worker, kept between the
+ * worker's files for their CREATE and DROP DATABASE: a new backend costs the
+ * server a fork, and these are two of them per file. An idle one does not
+ * keep the worker alive.
+ */
+async function admin<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  if (!adminPool) {
+    adminPool = new pg.Pool({ connectionString: serverUrl(), max: 1, idleTimeoutMillis: 60_000, allowExitOnIdle: true });
+    adminPool.on("error", () => undefined); // the idle connection died: the next file opens another
+  }
+  const client = await adminPool.connect();
+  let failure: Error | undefined;
   try {
     return await work(client);
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
-    await client.end();
+    client.release(failure); // a failed one is not reused
   }
 }
 
