@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
+    // A test worker stands in for the built CLI when a run in it starts processes.
+    setupFiles: ["tests/support/worker-process.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Test files run in parallel workers, each on its own database; two cores.

@@ -4,7 +4,6 @@ import { main } from "../../src/cli/main.js";
 import type { IOStreams, OutputStream } from "../../src/cli/io.js";
 import type { Choice, Prompter, TextQuestion } from "../../src/cli/prompt.js";
 import { promptCancelled } from "../../src/cli/prompt.js";
-import { BIN } from "./cli.js";
 
 /**
  * The CLI run in this process, as `main(argv, io)` with buffers for streams:
@@ -12,11 +11,6 @@ import { BIN } from "./cli.js";
  * process of their own. Spawn the built CLI (support/cli.ts) only for what a
  * process is needed for: signals, start-up, the embedded default, terminals.
  */
-
-// The CLI starts stress worker processes and a stress run's own `hotel serve`
-// from its own script, process.argv[1]: in a test worker that is vitest's.
-// For them, a run in this process is the built CLI (`npm run build` first).
-process.argv[1] = BIN;
 
 export interface InProcessResult {
   code: number;
