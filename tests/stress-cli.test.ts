@@ -239,10 +239,12 @@ describe("hotel stress interrupted", () => {
     ).toEqual([{ n: 0 }]);
   });
 
-  it("a worker process killed mid-run fails the run, stops the other workers and removes the scratch schema", async () => {
+  it("a worker process (the run's own CLI and Node options) killed mid-run fails the run, stops the other workers and removes the scratch schema", async () => {
     const run = await startLongRun(["--workers", "2", "--concurrency", "8"]);
     const workers = childrenOf(run.pid);
     expect(workers).toHaveLength(2);
+    // Each worker is the same CLI started with the run's own Node options, as fork() would.
+    for (const pid of workers) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(1, 3)).toEqual([...CLI_NODE_ARGS, BIN]);
     process.kill(workers[0] as number, "SIGKILL");
     const result = await run.exit;
     expect(result.code).toBe(130);

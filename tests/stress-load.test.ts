@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { LoadDriver } from "../src/stress/driver.js";
+import { inheritedNodeOptions } from "../src/stress/own-server.js";
 import { OUTCOME, RunRecorder, type RequestResult, type TaskAnswer } from "../src/stress/results.js";
 import { arrivalSchedule } from "../src/stress/schedule.js";
 import { Histogram, histogramOf } from "../src/stress/stats.js";
 import { Timeline } from "../src/stress/timeline.js";
 
-// The load driver and the statistics, without a database: tasks are plain
+// The load driver, the statistics and the launch options, without a database: tasks are plain
 // promises that take a known time.
 
 const accepted: TaskAnswer = { operation: "book", outcome: OUTCOME.accepted, status: 201, lockWaitMs: Number.NaN };
@@ -192,5 +193,15 @@ describe("run recorder", () => {
     expect(recorder.missing(3)).toEqual([1, 2]);
     expect(recorder.byOutcome.refused.count).toBe(1);
     expect(() => recorder.record(result(0, OUTCOME.accepted, 1020))).toThrow(/twice/);
+  });
+});
+
+describe("the processes a run starts", () => {
+  it("inherit the run's Node options, except the inspector's, whose port one process holds", () => {
+    expect(inheritedNodeOptions(["--max-old-space-size=4096", "--inspect=9229", "--liftoff-only", "--inspect-brk", "--debug-port=9230"])).toEqual([
+      "--max-old-space-size=4096",
+      "--liftoff-only",
+    ]);
+    expect(inheritedNodeOptions([])).toEqual([]);
   });
 });
