@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchSchema, markKept, newScratchName, sweepAbandonedScratchSchemas } from "../src/stress/scratch.js";
+import { BookkeepingSession, createScratchSchema, markKept, newScratchName, scratchUrl, sweepAbandonedScratchSchemas } from "../src/stress/scratch.js";
 import { withSessionSettings } from "../src/db/url.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 
@@ -32,5 +32,27 @@ describe("scratch schemas left by a killed stress run", () => {
     expect(await schemas()).toEqual([kept, fresh, inUse].sort());
     expect(await sweepAbandonedScratchSchemas(db.url)).toEqual([inUse]);
     expect(await schemas()).toEqual([kept, fresh].sort());
+  });
+});
+
+describe("a run's bookkeeping session", () => {
+  const backend = async (session: BookkeepingSession): Promise<number> =>
+    session.run(async (client) => (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? 0);
+
+  it("runs every step on one connection named for the run, reconnects once the server ends it, and ends it on close", async () => {
+    const name = newScratchName();
+    const session = new BookkeepingSession(scratchUrl(db.url, name));
+    const first = await backend(session);
+    // Steps asked for at once still run one after another, on the same backend.
+    expect(await Promise.all([backend(session), backend(session), backend(session)])).toEqual([first, first, first]);
+    expect(await db.query(`SELECT application_name AS name FROM pg_stat_activity WHERE pid = $1`, [first])).toEqual([{ name }]);
+
+    await db.query("SELECT pg_terminate_backend($1)", [first]);
+    await expect.poll(() => backend(session).catch(() => first)).not.toBe(first);
+    const second = await backend(session);
+
+    await session.close();
+    await expect(backend(session)).rejects.toThrow(/closed/);
+    await expect.poll(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1`, [second]))[0]?.n).toBe(0);
   });
 });

@@ -170,7 +170,14 @@ export const withClient = <T>(db: Database, work: (client: pg.Client) => Promise
 export const withConnection = <T>(url: string, work: (client: pg.Client) => Promise<T>, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> =>
   runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), describeServerOr(url, "the database"), work);
 
-async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A new connected node-pg client on `url`, for a caller that keeps one connection for several steps; end() it. */
+export async function openConnection(url: string, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME });
+  await connect(client, describeServerOr(url, "the database"));
+  return client;
+}
+
+async function connect(client: pg.Client, server: string): Promise<void> {
   // A backend ended from elsewhere (a stress teardown, an admin) fails the query in hand; without a listener it would crash the process.
   client.on("error", () => undefined);
   try {
@@ -178,6 +185,10 @@ async function runConnected<T>(client: pg.Client, server: string, work: (client:
   } catch (error) {
     throw toHotelError(error, server);
   }
+}
+
+async function runConnected<T>(client: pg.Client, server: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  await connect(client, server);
   try {
     return await work(client);
   } finally {

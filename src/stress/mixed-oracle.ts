@@ -141,7 +141,7 @@ export function judgeMixed(
  * (half the round trip): the database may be on another machine.
  */
 export async function clockOffset(scratch: ScratchSchema, samples = 5): Promise<{ offsetMs: number; uncertaintyMs: number }> {
-  return withPg(scratch.databaseUrl, async (client) => {
+  return withPg(scratch.bookkeeping, async (client) => {
     let best = { offsetMs: 0, uncertaintyMs: Infinity };
     for (let i = 0; i < samples; i++) {
       const sent = Date.now();

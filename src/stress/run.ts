@@ -11,17 +11,21 @@ import { OUTCOME, type Progress, type RunRecorder } from "./results.js";
 import { judgeMixedScratch } from "./mixed-oracle.js";
 import { isMixedScenario, requestAt } from "./scenarios.js";
 import {
+  BookkeepingSession,
   createInventory,
   createScratchSchema,
   dropScratchSchema,
-  endSessions,
   freeConnections,
   markKept,
   newScratchName,
   readFinalRows,
   removeWarmUpBookings,
+  scratchUrl,
   serverVersion,
   sweepAbandonedScratchSchemas,
+  terminateSessions,
+  withPg,
+  type Connect,
   type ScratchSchema,
 } from "./scratch.js";
 import { CROSS_PROCESS_CLOCK_SLACK_MS } from "./workers.js";
@@ -90,6 +94,8 @@ export async function openScratchRun(config: StressConfig, env: StressEnvironmen
 /** The steps of a scratch run; the teardown is registered from the start and runs once, whoever asks first. */
 class ScratchLifecycle implements ScratchRun {
   readonly schema = newScratchName();
+  /** The run's own SQL before and after the load, on one connection. */
+  private readonly bookkeeping: BookkeepingSession;
   private schemaMayExist = false;
   private stopping = false;
   private scratch?: ScratchSchema;
@@ -105,6 +111,7 @@ class ScratchLifecycle implements ScratchRun {
     private readonly env: StressEnvironment,
     private readonly baseUrl: string,
   ) {
+    this.bookkeeping = new BookkeepingSession(scratchUrl(baseUrl, this.schema));
     this.unregister = env.registerCleanup?.(() => this.teardown());
   }
 
@@ -116,11 +123,12 @@ class ScratchLifecycle implements ScratchRun {
     const { config, env } = this;
     try {
       env.onPhase?.("preparing");
-      const swept = await sweepAbandonedScratchSchemas(this.baseUrl);
+      const session = this.bookkeeping.run;
+      const swept = await sweepAbandonedScratchSchemas(session);
       if (swept.length > 0) env.note?.(`Removed ${swept.length} scratch schema(s) left by interrupted runs: ${swept.join(", ")}`);
-      this.concurrency = await sizeConcurrency(config, this.baseUrl, env);
+      this.concurrency = await sizeConcurrency(config, session, env);
       this.schemaMayExist = true;
-      const scratch = (this.scratch = await createScratchSchema(this.baseUrl, this.schema));
+      const scratch = (this.scratch = await createScratchSchema(this.baseUrl, this.schema, session));
       await createInventory(scratch, config);
       const outputs = (this.outputs = new RunOutputs(config, { postgres: await serverVersion(scratch) }));
       const launcher = env.launcher ?? packageLauncher();
@@ -213,12 +221,17 @@ class ScratchLifecycle implements ScratchRun {
       this.outputs?.close();
       await this.engine?.close();
       await this.stopServers();
+      await this.bookkeeping.close();
       if (!this.schemaMayExist) return;
-      // End the run's sessions first, so no request in flight holds a lock the drop needs.
-      await endSessions(baseUrl, schema).catch(() => undefined);
-      if (!this.config.keep) return dropScratchSchema(baseUrl, schema);
-      if (this.scratch) await removeWarmUpBookings(this.scratch).catch(() => undefined);
-      await markKept(baseUrl, schema);
+      // One connection of its own: the bookkeeping one may have been cut off mid-step.
+      await withPg(baseUrl, async (client) => {
+        const on: Connect = (work) => work(client);
+        // The drop ends the run's sessions itself, so that no request in flight holds a lock it needs.
+        if (!this.config.keep) return dropScratchSchema(on, schema);
+        await terminateSessions(client, schema).catch(() => undefined);
+        if (this.scratch) await removeWarmUpBookings({ ...this.scratch, bookkeeping: on }).catch(() => undefined);
+        await markKept(on, schema);
+      });
     })());
   }
 }
@@ -248,8 +261,8 @@ async function judgeScratch(config: StressConfig, scratch: ScratchSchema, record
 }
 
 /** --concurrency, capped by what the server can spare (one connection per request in flight, through the core). */
-async function sizeConcurrency(config: StressConfig, baseUrl: string, env: StressEnvironment): Promise<number> {
-  const free = await freeConnections(baseUrl);
+async function sizeConcurrency(config: StressConfig, session: Connect, env: StressEnvironment): Promise<number> {
+  const free = await freeConnections(session);
   if (config.via === "http") return config.concurrency;
   const concurrency = Math.min(config.concurrency, free);
   if (concurrency < config.workers) {

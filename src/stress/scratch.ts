@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { HotelError } from "../core/errors.js";
-import { withConnection } from "../db/database.js";
+import { openConnection, withConnection } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { redactSecrets, withSessionSettings } from "../db/url.js";
 import type { JudgedBooking, JudgedSuite } from "./oracle.js";
@@ -22,6 +22,8 @@ export interface ScratchSchema {
   applicationName: string;
   /** The base URL plus application_name, for openDatabase({ schema }) (holds the password). */
   databaseUrl: string;
+  /** Where the run's own bookkeeping SQL goes: its session, or a new connection to databaseUrl each time. */
+  bookkeeping: PgTarget;
 }
 
 export function newScratchName(): string {
@@ -30,8 +32,63 @@ export function newScratchName(): string {
 
 export const isScratchName = (name: string): boolean => /^hotel_stress_[0-9a-f]{12}$/.test(name);
 
+/** Runs one step of bookkeeping SQL on a connection: a session's, or a new one. */
+export type Connect = <T>(work: (client: pg.Client) => Promise<T>) => Promise<T>;
+
+/** A URL (a new connection for each step) or a session's connection. */
+export type PgTarget = string | Connect;
+
 /** A plain connection for the run's own bookkeeping, with its longer connect timeout. */
-export const withPg = <T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> => withConnection(url, work, CONNECT_TIMEOUT_MS);
+export const withPg = <T>(target: PgTarget, work: (client: pg.Client) => Promise<T>): Promise<T> =>
+  typeof target === "string" ? withConnection(target, work, CONNECT_TIMEOUT_MS) : target(work);
+
+/**
+ * One connection for a run's own bookkeeping (the sweep, sizing, creating
+ * and filling the schema, reading the final rows) instead of a new backend
+ * for each step; steps run one at a time. It is opened on first use, and
+ * again if the server ended it. Its application_name is the scratch
+ * schema's, so that the sweep of any other run sees this one alive. close()
+ * ends it, and whatever it was running.
+ */
+export class BookkeepingSession {
+  private client?: Promise<pg.Client>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly url: string) {}
+
+  readonly run: Connect = (work) => {
+    const step = this.queue.then(() => this.runNow(work));
+    this.queue = step.catch(() => undefined);
+    return step;
+  };
+
+  private async runNow<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    if (this.closed) throw new HotelError("INTERNAL", "the stress run's bookkeeping connection is closed");
+    return work(await (this.client ??= this.open()));
+  }
+
+  /** A connection that is forgotten once it ends or fails to open, so that the next step opens another. */
+  private open(): Promise<pg.Client> {
+    const pending = openConnection(this.url, CONNECT_TIMEOUT_MS);
+    pending.then(
+      (client) => client.once("end", () => this.forget(pending)),
+      () => this.forget(pending),
+    );
+    return pending;
+  }
+
+  private forget(client: Promise<pg.Client>): void {
+    if (this.client === client) this.client = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = this.client;
+    this.client = undefined;
+    await pending?.then((client) => client.end()).catch(() => undefined);
+  }
+}
 
 /**
  * Runs `work` in one transaction whose search_path is the scratch schema
@@ -40,7 +97,7 @@ export const withPg = <T>(url: string, work: (client: pg.Client) => Promise<T>):
  * in transaction mode requires.
  */
 export const inScratch = <T>(scratch: ScratchSchema, work: (client: pg.Client) => Promise<T>): Promise<T> =>
-  withPg(scratch.databaseUrl, async (client) => {
+  withPg(scratch.bookkeeping, async (client) => {
     await client.query("BEGIN");
     try {
       await client.query(`SET LOCAL search_path TO "${scratch.name}"`);
@@ -53,19 +110,22 @@ export const inScratch = <T>(scratch: ScratchSchema, work: (client: pg.Client) =
     }
   });
 
+/** The base URL with the scratch schema's application_name: its run's connections. */
+export const scratchUrl = (baseUrl: string, name: string): string => withSessionSettings(baseUrl, { application_name: name });
+
 /**
- * Creates and migrates the schema. btree_gist is created first on a plain
- * connection, so that it lands in the default schema (public) and is not
- * dropped with the scratch schema; the migration's own CREATE EXTENSION IF NOT
- * EXISTS is then a no-op. The migrator creates its ledger table first, in the
- * scratch schema (the first on the search path), so the live ledger is never
- * read or written.
+ * Creates and migrates the schema, on the run's bookkeeping session when it
+ * has one. btree_gist is created first, outside the migration, so that it
+ * lands in the default schema (public) and is not dropped with the scratch
+ * schema; the migration's own CREATE EXTENSION IF NOT EXISTS is then a no-op.
+ * The migrator creates its ledger table first, in the scratch schema (the
+ * first on the search path), so the live ledger is never read or written.
  */
-export async function createScratchSchema(baseUrl: string, name: string): Promise<ScratchSchema> {
+export async function createScratchSchema(baseUrl: string, name: string, session?: Connect): Promise<ScratchSchema> {
   if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to use "${name}" as a scratch schema`);
-  const databaseUrl = withSessionSettings(baseUrl, { application_name: name });
-  const scratch: ScratchSchema = { name, applicationName: name, databaseUrl };
-  await withPg(baseUrl, async (client) => {
+  const databaseUrl = scratchUrl(baseUrl, name);
+  const scratch: ScratchSchema = { name, applicationName: name, databaseUrl, bookkeeping: session ?? databaseUrl };
+  await withPg(session ?? baseUrl, async (client) => {
     await client.query("CREATE EXTENSION IF NOT EXISTS btree_gist");
     await client.query("BEGIN");
     await client.query(`CREATE SCHEMA "${name}"`);
@@ -73,14 +133,14 @@ export async function createScratchSchema(baseUrl: string, name: string): Promis
     await client.query("COMMIT");
   });
   // Each migration sets the search path to the scratch schema alone, inside its own transaction.
-  await withPg(databaseUrl, (client) => migrate(client, { schema: name }));
+  await withPg(scratch.bookkeeping, (client) => migrate(client, { schema: name }));
   return scratch;
 }
 
 /** Marks a scratch schema as kept on purpose, so no later sweep removes it. */
-export async function markKept(baseUrl: string, name: string): Promise<void> {
+export async function markKept(target: PgTarget, name: string): Promise<void> {
   if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to mark "${name}": not a scratch schema`);
-  await withPg(baseUrl, (client) => client.query(`COMMENT ON SCHEMA "${name}" IS 'hotel stress scratch schema, kept by --keep'`));
+  await withPg(target, (client) => client.query(`COMMENT ON SCHEMA "${name}" IS 'hotel stress scratch schema, kept by --keep'`));
 }
 
 /**
@@ -89,8 +149,8 @@ export async function markKept(baseUrl: string, name: string): Promise<void> {
  * session of their run still connected. A live run always has sessions, and
  * the age guard covers the moment between creating a schema and connecting.
  */
-export async function sweepAbandonedScratchSchemas(baseUrl: string): Promise<string[]> {
-  return withPg(baseUrl, async (client) => {
+export async function sweepAbandonedScratchSchemas(target: PgTarget): Promise<string[]> {
+  return withPg(target, async (client) => {
     const { rows } = await client.query<{ name: string }>(
       `SELECT n.nspname AS name
          FROM pg_namespace n
@@ -180,9 +240,9 @@ export async function removeWarmUpBookings(scratch: ScratchSchema): Promise<void
  * Ends the run's remaining sessions, then drops the schema. Safe to call when
  * the schema was never created.
  */
-export async function dropScratchSchema(baseUrl: string, name: string): Promise<void> {
+export async function dropScratchSchema(target: PgTarget, name: string): Promise<void> {
   if (!isScratchName(name)) throw new HotelError("INTERNAL", `refusing to drop "${name}": not a scratch schema`);
-  await withPg(baseUrl, async (client) => {
+  await withPg(target, async (client) => {
     await terminateSessions(client, name);
     await client.query("BEGIN");
     await client.query("SET LOCAL lock_timeout = '10s'");
@@ -207,13 +267,10 @@ export async function terminateSessions(client: pg.ClientBase, schema: string): 
   );
 }
 
-export async function endSessions(baseUrl: string, schema: string): Promise<void> {
-  await withPg(baseUrl, (client) => terminateSessions(client, schema));
-}
 
 /** Connections this run may open without starving the server (max_connections minus what is in use). */
-export async function freeConnections(baseUrl: string): Promise<number> {
-  return withPg(baseUrl, async (client) => {
+export async function freeConnections(target: PgTarget): Promise<number> {
+  return withPg(target, async (client) => {
     const [row] = (
       await client.query<{ max: number; reserved: number; used: number }>(
         `SELECT current_setting('max_connections')::int AS max,
@@ -264,7 +321,7 @@ export async function readFinalRows(scratch: ScratchSchema): Promise<FinalRows> 
 
 /** The server's PostgreSQL version, for the report. */
 export async function serverVersion(scratch: ScratchSchema): Promise<string> {
-  return withPg(scratch.databaseUrl, async (client) => `PostgreSQL ${(await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"}`);
+  return withPg(scratch.bookkeeping, async (client) => `PostgreSQL ${(await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? "?"}`);
 }
 
 /** How to look at a kept scratch schema (the password redacted). */
