@@ -84,4 +84,22 @@ describe("judging refusals against the event log", () => {
     const result = judgeTimeline(events, [{ index: 1, code: "INVALID_STATE", startedAt: 200, endedAt: 210, request: { operation: "cancel", bookingId: 1, today: "2031-01-01" } }], inventory, 0);
     expect(result).toEqual({ judged: 0, skipped: 1, unjustified: [] });
   });
+
+  it("a write stamped just before a refusal started counts as written during it when it may have committed later", () => {
+    // The check-in was stamped at 195 inside its transaction; a checkout read the booking at 200,
+    // before that transaction committed, and was rightly refused: the guest was not in yet.
+    const own = doc(1, "S1", "confirmed");
+    const events = [made(100, own), written(195, own, { ...own, status: "checked_in" })];
+    const checkout: TimedRefusal = { index: 1, code: "INVALID_STATE", startedAt: 200, endedAt: 210, request: { operation: "checkout", bookingId: 1, today: "2031-01-01" } };
+    expect(judgeTimeline(events, [checkout], inventory, 0, 20)).toEqual({ judged: 0, skipped: 1, unjustified: [] });
+    // Committed for certain before the request started (the lag is shorter): judged, and wrong.
+    expect(judgeTimeline(events, [checkout], inventory, 0, 4).unjustified).toEqual([expect.objectContaining({ index: 1, why: expect.stringMatching(/checked_in throughout/) })]);
+  });
+
+  it("a suite freed just before a refusal started may still have looked taken to it", () => {
+    const s2 = doc(2, "S2", "confirmed");
+    const events = [made(100, doc(1, "S1", "confirmed")), made(110, s2), written(195, s2, { ...s2, status: "cancelled" })];
+    expect(judgeTimeline(events, [refusedBook(7, 200, 210)], inventory, 0, 20).unjustified).toEqual([]);
+    expect(judgeTimeline(events, [refusedBook(7, 200, 210)], inventory, 0, 4).unjustified).toHaveLength(1);
+  });
 });

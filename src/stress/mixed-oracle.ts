@@ -95,9 +95,10 @@ export function judgeMixed(
   reported: { outcomeOf(index: number): "accepted" | "refused" | "failed" | "error" | undefined; acceptedIds: readonly number[] },
   problems: readonly string[],
   slackMs: number,
+  commitLagMs = 0,
 ): MixedJudgement {
   const rows = judgeRun({ suites: evidence.suites, bookings: evidence.bookings });
-  const timeline = judgeTimeline(evidence.events, refusals, inventoryOf(evidence.suites), slackMs);
+  const timeline = judgeTimeline(evidence.events, refusals, inventoryOf(evidence.suites), slackMs, commitLagMs);
   const findings: Finding[] = [...rows.findings];
   const note = (finding: Finding): void => {
     if (findings.length < MAX_FINDINGS) findings.push(finding);
@@ -168,5 +169,9 @@ export async function judgeMixedScratch(scratch: ScratchSchema, recorder: RunRec
     await db.close();
   }
   const reported = { outcomeOf: (index: number) => recorder.reportedAt(index), acceptedIds: recorder.acceptedBookings.map(([, id]) => id) };
-  return judgeMixed({ ...evidence, events }, recorder.timedRefusals, reported, problems, slackMs + uncertaintyMs);
+  // Every write of the run was made inside one of its requests, so it committed
+  // before that request's answer came back: no later after its event than the
+  // longest request took.
+  const commitLagMs = recorder.service.max;
+  return judgeMixed({ ...evidence, events }, recorder.timedRefusals, reported, problems, slackMs + uncertaintyMs, commitLagMs);
 }

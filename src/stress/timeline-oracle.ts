@@ -19,6 +19,13 @@
  * A refusal whose booking was written during its window is not judged (its
  * own stay or tier may have moved under it). Clocks: the run's and the
  * database's are the same machine's; `slackMs` widens each window.
+ *
+ * An event's time is the clock inside the writing transaction, before its
+ * commit: others see the write only from the commit on, up to `commitLagMs`
+ * later. So each window starts that much earlier: a write stamped just
+ * before a refused request started may have committed only after the
+ * request read the booking (it refused on the state before the write, as it
+ * should), and it counts as a write during the window.
  */
 
 const DAY_MS = 86_400_000;
@@ -169,12 +176,12 @@ function allows(operation: JudgedOperation, doc: BookingDoc, at: number): boolea
   }
 }
 
-export function judgeTimeline(events: readonly TimelineEvent[], refusals: Iterable<TimedRefusal>, inventory: Inventory, slackMs = 2): TimelineJudgement {
+export function judgeTimeline(events: readonly TimelineEvent[], refusals: Iterable<TimedRefusal>, inventory: Inventory, slackMs = 2, commitLagMs = 0): TimelineJudgement {
   const intervals = intervalsOf(events);
   const byBooking = eventsByBooking(events);
   const judgement: TimelineJudgement = { judged: 0, skipped: 0, unjustified: [] };
   for (const refusal of refusals) {
-    const from = refusal.startedAt - slackMs;
+    const from = refusal.startedAt - slackMs - commitLagMs;
     const to = refusal.endedAt + slackMs;
     const op = refusal.request;
     const bookingId = "bookingId" in op ? op.bookingId : 0;
