@@ -20,14 +20,15 @@ const scratchSchemas = (): Promise<unknown[]> => testDb.query(`SELECT nspname FR
 
 describe("mixed scenarios on scratch data", () => {
   it("front-desk: every operation runs, every refusal is judged justified, and hotel check is clean", async () => {
-    // 250 requests: every operation and both kinds of refusal with room to spare (12 seeds: 5+ check-ins and changes each).
-    const config = resolveStressConfig({ n: 250, scenario: "front-desk", concurrency: 12, capacity: 3, seed: testSeed() });
+    // 400 requests: every operation and both kinds of refusal with room to spare. Which check-ins are
+    // accepted depends on timing too: 250 requests once gave none on a loaded machine; 400 gave 6-15 in 6 seeds.
+    const config = resolveStressConfig({ n: 400, scenario: "front-desk", concurrency: 12, capacity: 3, seed: testSeed() });
     const report = await runStress(config, { baseUrl: testDb.url });
     expect(report.invariants, JSON.stringify(report.findings)).toMatchObject({ ok: true, overbookedNights: 0, doubleBookedSuites: 0, unjustifiedRefusals: 0, phantomBookings: 0, lostBookings: 0, checkProblems: 0 });
     expect(report.errors, JSON.stringify(report.errorMessages)).toBe(0);
     const operations = report.operations ?? {};
     expect(Object.keys(operations).sort()).toEqual(["book", "cancel", "change", "checkin", "checkout", "confirm", "hold", "move", "noshow"]);
-    expect(Object.values(operations).reduce((sum, counts) => sum + counts.requested, 0)).toBe(250);
+    expect(Object.values(operations).reduce((sum, counts) => sum + counts.requested, 0)).toBe(400);
     // Each kind of refusal happened, and the oracle judged refusals (not only skipped them).
     const refusedCodes = new Set(Object.values(operations).flatMap((counts) => Object.keys(counts.refused)));
     expect([...refusedCodes]).toEqual(expect.arrayContaining(["NO_AVAILABILITY", "INVALID_STATE"]));
