@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { resolveDatabaseUrl } from "../src/db/database.js";
 import { describeServer, redactSecrets, withDatabase } from "../src/db/url.js";
-import { withPg } from "../src/stress/scratch.js";
+import { withPg } from "../src/stress/bookkeeping.js";
 
 /**
  * Where the benchmark runs: `--database-url`, BENCH_DATABASE_URL or

@@ -1,7 +1,8 @@
 import pg from "pg";
 import { addDays, formatDate, parseDate } from "../src/core/dates.js";
 import { openDatabase } from "../src/db/database.js";
-import { createInventory, withPg } from "../src/stress/scratch.js";
+import { withPg } from "../src/stress/bookkeeping.js";
+import { createInventory } from "../src/stress/scratch.js";
 import { Histogram, LoadDriver, OUTCOME, type Percentiles } from "../src/stress/index.js";
 import { LIMIT_DDL, LIMIT_TABLE } from "./limit.js";
 import { CHECK_IN, FLASH_NIGHT_KEY } from "./scenarios.js";

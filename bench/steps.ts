@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { freeConnections, withPg } from "../src/stress/scratch.js";
+import { withPg } from "../src/stress/bookkeeping.js";
+import { freeConnections } from "../src/stress/scratch.js";
 import { runInterleaved } from "./interleave.js";
 import { findPgbench, LIMIT_DDL, runLimit, runPgbench, type PgbenchResult } from "./limit.js";
 import { runPhase } from "./phase.js";

@@ -8,7 +8,7 @@ import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { packageRoot } from "../src/db/paths.js";
 import { redactSecrets, withDatabase } from "../src/db/url.js";
-import { withPg } from "../src/stress/scratch.js";
+import { withPg } from "../src/stress/bookkeeping.js";
 
 /**
  * The "years" group (issue "Years of data"): the CLI as a process on a

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BookkeepingSession, createScratchSchema, markKept, newScratchName, scratchUrl, sweepAbandonedScratchSchemas } from "../src/stress/scratch.js";
+import { BookkeepingSession } from "../src/stress/bookkeeping.js";
+import { createScratchSchema, markKept, newScratchName, scratchUrl, sweepAbandonedScratchSchemas } from "../src/stress/scratch.js";
 import { withSessionSettings } from "../src/db/url.js";
 import { createTestDatabase, type TestDatabase } from "./support/db.js";
 

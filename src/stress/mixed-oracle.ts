@@ -4,7 +4,8 @@ import { judgeRun, type Finding, type JudgedBooking, type JudgedSuite } from "./
 import type { Invariants } from "./report.js";
 import type { RunRecorder } from "./results.js";
 import { requestIndexOf, WARM_UP_TIER } from "./scenarios.js";
-import { inScratch, withPg, type ScratchSchema } from "./scratch.js";
+import { withPg } from "./bookkeeping.js";
+import { inScratch, type ScratchSchema } from "./scratch.js";
 import { stressHotel } from "./targets.js";
 import { judgeTimeline, type BookingDoc, type Inventory, type TimedRefusal, type TimelineEvent } from "./timeline-oracle.js";
 

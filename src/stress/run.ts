@@ -10,8 +10,8 @@ import { buildReport, type StressReport } from "./report.js";
 import { OUTCOME, type Progress, type RunRecorder } from "./results.js";
 import { judgeMixedScratch } from "./mixed-oracle.js";
 import { isMixedScenario, requestAt } from "./scenarios.js";
+import { BookkeepingSession, withPg, type Connect } from "./bookkeeping.js";
 import {
-  BookkeepingSession,
   createInventory,
   createScratchSchema,
   dropScratchSchema,
@@ -24,8 +24,6 @@ import {
   serverVersion,
   sweepAbandonedScratchSchemas,
   terminateSessions,
-  withPg,
-  type Connect,
   type ScratchSchema,
 } from "./scratch.js";
 import { CROSS_PROCESS_CLOCK_SLACK_MS } from "./workers.js";
