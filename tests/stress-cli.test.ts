@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BIN, CLI_NODE_ARGS, cleanEnv, runCli, type CliResult } from "./support/cli.js";
 import { createTestDatabase, createTier, type TestDatabase, urlWithSecret } from "./support/db.js";
 import { runInProcess } from "./support/in-process.js";
@@ -128,7 +128,9 @@ describe("hotel stress", () => {
   });
 
   it("open model: --rate for --n sends every request, reports latency from the schedule and the service time", async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "hotel-stress-")), "requests.ndjson");
+    const dir = mkdtempSync(path.join(tmpdir(), "hotel-stress-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const out = path.join(dir, "requests.ndjson");
     const result = await stress(["--rate", "400", "--n", "120", "--concurrency", "8", "--arrival", "poisson", "--seed", "3", "--out", out, "--json"]);
     expect(result.code, result.stderr).toBe(0);
     const r = report(result) as Report & { rate: { target: number; achieved: number; lateStarts: number }; serviceMs: Record<string, number>; model: string };
