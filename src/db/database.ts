@@ -160,19 +160,23 @@ async function cancelQueries(clients: pg.ClientBase[], stillBusy: (client: pg.Cl
 }
 
 async function migrateUrl(url: string, connectTimeoutMs: number, server: string, lockWaitMs: number | undefined): Promise<string[]> {
-  return runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), server, (client) => migrate(client, { lockWaitMs }));
+  return runConnected(plainClient(url, connectTimeoutMs), server, (client) => migrate(client, { lockWaitMs }));
 }
+
+/** A node-pg client on `url` with hotel's application_name, not yet connected. */
+const plainClient = (url: string, connectTimeoutMs: number): pg.Client =>
+  new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME });
 
 /** Runs `work` with a connected node-pg client of the Database, always ending it. */
 export const withClient = <T>(db: Database, work: (client: pg.Client) => Promise<T>): Promise<T> => runConnected(db.newClient(), db.server, work);
 
 /** Runs `work` with a new node-pg connection to `url`, always ending it. */
 export const withConnection = <T>(url: string, work: (client: pg.Client) => Promise<T>, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<T> =>
-  runConnected(new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME }), describeServerOr(url, "the database"), work);
+  runConnected(plainClient(url, connectTimeoutMs), describeServerOr(url, "the database"), work);
 
 /** A new connected node-pg client on `url`, for a caller that keeps one connection for several steps; end() it. */
 export async function openConnection(url: string, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: APPLICATION_NAME });
+  const client = plainClient(url, connectTimeoutMs);
   await connect(client, describeServerOr(url, "the database"));
   return client;
 }
