@@ -14,5 +14,5 @@ export { bookSerializable } from "./serializable-strategy.js";
 export { bookerFor, type Booker, type StressTarget } from "./targets.js";
 export { type StressReport } from "./report.js";
 export { inspectionHints, SCRATCH_PREFIX } from "./scratch.js";
-export { inheritedNodeOptions, packageLauncher, serveSchemaFromEnv, type CliLauncher } from "./own-server.js";
+export { packageLauncher, scriptLauncher, serveSchemaFromEnv, type CliLauncher } from "./own-server.js";
 export { encodeWorkerError, parseWorkerPlan, runWorker, WORKER_TOKEN_ENV, WORKER_URL_ENV, type WorkerPlan } from "./workers.js";

@@ -30,11 +30,17 @@ export interface CliLauncher {
 export const inheritedNodeOptions = (execArgv: readonly string[] = process.execArgv): string[] =>
   execArgv.filter((option) => !/^--(inspect|debug)/.test(option));
 
-/** This package's own bin/hotel.js, for library callers without a CLI of their own. */
-export const packageLauncher = (): CliLauncher => ({
+/** The hotel CLI at `script`, started by this Node with this process's options (undefined: none is known). */
+export const scriptLauncher = (script: string | undefined): CliLauncher => ({
   command: process.execPath,
-  args: (cliArgs) => [...inheritedNodeOptions(), path.join(packageRoot(), "bin", "hotel.js"), ...cliArgs],
+  args: (cliArgs) => {
+    if (!script) throw new HotelError("INTERNAL", "cannot find the hotel script to start workers from");
+    return [...inheritedNodeOptions(), script, ...cliArgs];
+  },
 });
+
+/** This package's own bin/hotel.js, for library callers without a CLI of their own. */
+export const packageLauncher = (): CliLauncher => scriptLauncher(path.join(packageRoot(), "bin", "hotel.js"));
 
 /**
  * `hotel serve` works in this scratch schema instead of the live one when set

@@ -84,7 +84,7 @@ export async function run(options: StressCommandOptions, deps: Deps): Promise<nu
   const config = resolveStressConfig({ ...options.stress, lockTimeoutMs: deps.lockTimeoutMs() });
   const token = resolveApiToken(options.token, deps.io.env, config.urls);
   // Prisma and pg load only once the input is known to be good.
-  const { runStress, inspectionHints, inheritedNodeOptions } = await import("../../stress/index.js");
+  const { runStress, inspectionHints, scriptLauncher } = await import("../../stress/index.js");
   const { startProgress, summary, quietLine } = await import("./stress-view.js");
   const { out } = deps;
   const db = config.urls.length > 0 ? undefined : await deps.database({ poolSize: 1 });
@@ -95,7 +95,8 @@ export async function run(options: StressCommandOptions, deps: Deps): Promise<nu
       baseUrl: db?.url,
       token,
       registerCleanup: (cleanup) => deps.lifecycle.registerCleanup(cleanup),
-      launcher: cliLauncher(inheritedNodeOptions()),
+      // Worker processes and the run's own `hotel serve` are this same CLI, with the same Node options.
+      launcher: scriptLauncher(process.argv[1]),
       onPhase: progress.phase,
       // Only a live view needs every result counted out.
       onProgress: out.interactive ? progress.update : undefined,
@@ -129,14 +130,3 @@ async function confirm(deps: Deps, description: string, progress: Pick<ProgressV
   }
 }
 
-/** Worker processes and the run's own `hotel serve` are this same CLI, with the same Node options. */
-function cliLauncher(nodeOptions: string[]): { command: string; args(cliArgs: string[]): string[] } {
-  const script = process.argv[1];
-  return {
-    command: process.execPath,
-    args: (cliArgs) => {
-      if (!script) throw new HotelError("INTERNAL", "cannot find the hotel script to start workers from");
-      return [...nodeOptions, script, ...cliArgs];
-    },
-  };
-}
