@@ -24,6 +24,9 @@ import { withScratch } from "./scratch.js";
  * machine (far less sensitive to the load of other processes than wall time).
  * "book, no event" is hotel_book() with its event insert removed (a copy in
  * the scratch schema only): its difference with "book" is what the event costs.
+ * "the writes alone" is the floor under any booking with these guarantees:
+ * the night's lock, the booking row (its indexes, checks, foreign key and
+ * count trigger) and its event, one round trip, no lookup and no function.
  */
 
 export interface OperationRow {
@@ -134,6 +137,36 @@ async function operationCalls(hotel: Hotel, n: number): Promise<[string, Call][]
 
 const BOOK_CASTS = ["int", "text", "text", "date", "date", "text", "int", "int", "text"];
 
+/** The name of the floor's row: what a booking writes, without what it reads or decides. */
+export const WRITES_ALONE = "the writes alone: lock, INSERT booking, INSERT event (1 round trip)";
+
+/**
+ * The floor: one simple-protocol query (one implicit transaction) that takes
+ * the night's lock and writes the booking and its event as hotel_book() does,
+ * on nights no operation uses, each call on a suite-night of its own.
+ */
+async function writesAloneCall(client: pg.Client): Promise<Call> {
+  const { rows } = await client.query<{ property_id: number; tier_id: number; lock_key: number; suites: number[]; numbers: string[] }>(
+    `SELECT t.property_id, t.id AS tier_id, t.lock_key, array_agg(s.id ORDER BY s.number) AS suites, array_agg(s.number ORDER BY s.number) AS numbers
+     FROM tiers t JOIN suites s ON s.property_id = t.property_id AND s.tier_id = t.id WHERE t.name = 'standard' GROUP BY t.property_id, t.id, t.lock_key`,
+  );
+  const tier = rows[0];
+  if (!tier) throw new Error("the writes alone: no standard tier");
+  return async (i) => {
+    const checkIn = nightOf(6, i);
+    const day = Math.round(parseDate(checkIn, "night").getTime() / 86_400_000);
+    const slot = Math.floor(i / 30);
+    await client.query(
+      `SELECT pg_advisory_xact_lock(${tier.lock_key}, ${day});
+       WITH b AS (
+         INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out, status)
+         VALUES (${tier.property_id}, ${tier.suites[slot]}, ${tier.tier_id}, 'floor-${i}', DATE '${checkIn}', DATE '${checkIn}' + 1, 'confirmed') RETURNING *)
+       INSERT INTO events (property_id, operation, actor, booking_id, after)
+       SELECT b.property_id, 'book', 'bench', b.id, hotel_booking_doc(b, '${tier.numbers[slot]}', 'standard') FROM b`,
+    );
+  };
+}
+
 export async function measureOperations(baseUrl: string, n: number, slice: number): Promise<OperationsResult> {
   return withScratch(baseUrl, async (scratch) => {
     // A change adds each stay a night, on the night after: room for both.
@@ -165,7 +198,7 @@ export async function measureOperations(baseUrl: string, n: number, slice: numbe
       const opsPid = await pid(() => db.prisma.$queryRawUnsafe<{ pid: number }[]>("SELECT pg_backend_pid() AS pid"));
       const limitPid = await pid(async () => (await limitClient.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows);
       const limit = measured("limit: BEGIN; lock; INSERT; COMMIT (4 round trips)", limitPid, (i) => limitTransaction(limitClient, i));
-      const operations = calls.map(([name, call]) => measured(name, opsPid, call));
+      const operations = [...calls.map(([name, call]) => measured(name, opsPid, call)), measured(WRITES_ALONE, limitPid, await writesAloneCall(limitClient))];
       await alternate(limit, operations, n, slice);
       return { limit: rowOf(limit), operations: operations.map(rowOf) };
     } finally {
