@@ -31,7 +31,7 @@ type Section = (typeof SECTIONS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              a smaller run (about 40 s) instead of the full one (about 3 min)
+  --quick              a smaller run (40-100 s on 2 cores) instead of the full one (3-8 min)
   --json               print one JSON document on stdout instead of the table
   --check              exit 1 when a target is missed (default: exit 0, it is a report)
   --database-url URL   PostgreSQL to measure (default: BENCH_DATABASE_URL, DATABASE_URL,
