@@ -154,10 +154,9 @@ async function writesAloneCall(client: pg.Client): Promise<Call> {
   if (!tier) throw new Error("the writes alone: no standard tier");
   return async (i) => {
     const checkIn = nightOf(6, i);
-    const day = Math.round(parseDate(checkIn, "night").getTime() / 86_400_000);
     const slot = Math.floor(i / 30);
     await client.query(
-      `SELECT pg_advisory_xact_lock(${tier.lock_key}, ${day});
+      `SELECT pg_advisory_xact_lock(${tier.lock_key}, DATE '${checkIn}' - DATE '1970-01-01');
        WITH b AS (
          INSERT INTO bookings (property_id, suite_id, tier_id, guest_name, check_in, check_out, status)
          VALUES (${tier.property_id}, ${tier.suites[slot]}, ${tier.tier_id}, 'floor-${i}', DATE '${checkIn}', DATE '${checkIn}' + 1, 'confirmed') RETURNING *)
