@@ -86,7 +86,8 @@ export interface Judgement {
 
 const MAX_FINDINGS = 10;
 
-const epochDay = (day: string): number => Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+/** A YYYY-MM-DD day as days since 1970-01-01 (both oracles count nights so). */
+export const epochDay = (day: string): number => Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
 const dayText = (epoch: number): string => new Date(epoch * DAY_MS).toISOString().slice(0, 10);
 const tierNightKey = (tier: string, day: number): string => `${tier}\u0000${day}`;
 

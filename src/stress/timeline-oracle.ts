@@ -1,3 +1,5 @@
+import { epochDay } from "./oracle.js";
+
 /**
  * Judges the refusals of a run that mixes operations (book, hold, confirm,
  * change, move, cancel, checkin, checkout, noshow), from the event log the
@@ -28,7 +30,6 @@
  * should), and it counts as a write during the window.
  */
 
-const DAY_MS = 86_400_000;
 const TAKEN = new Set(["held", "confirmed", "checked_in", "checked_out"]);
 
 /** A booking as the events record it. */
@@ -83,7 +84,6 @@ export interface TimelineJudgement {
   unjustified: UnjustifiedRefusal[];
 }
 
-const epochDay = (day: string): number => Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
 
 interface Interval {
   bookingId: number;
