@@ -4,6 +4,7 @@ import { HotelError, notFound } from "./errors.js";
 import { parseBookingId } from "./front-desk.js";
 import type { Hotel } from "./hotel.js";
 import { propertyId, requireTier } from "./properties.js";
+import { rawQuery } from "./raw.js";
 import { parseCount } from "./validate.js";
 import * as validate from "./validate.js";
 import { bookingView, bookingViewQuery, type BookingViewRow } from "./views.js";
@@ -13,7 +14,7 @@ import { bookingView, bookingViewQuery, type BookingViewRow } from "./views.js";
 export async function getBooking(hotel: Hotel, rawId: string | number): Promise<BookingView> {
   const id = parseBookingId(rawId);
   await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(`${bookingViewQuery(hotel)} AND b.id = $2`, hotel.property, id);
+  const rows = await rawQuery<BookingViewRow>(hotel, `${bookingViewQuery(hotel)} AND b.id = $2`, hotel.property, id);
   const row = rows[0];
   if (!row) throw notFound(`No booking with id ${id}`);
   return bookingView(row);
@@ -46,7 +47,8 @@ export async function listBookings(hotel: Hotel, filter: ListFilter = {}): Promi
   const range = hasRange ? resolveRange(filter) : undefined;
   await propertyId(hotel);
   if (tier !== null) await requireTier(hotel, tier);
-  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(
+  const rows = await rawQuery<BookingViewRow>(
+    hotel,
     `SELECT * FROM (${bookingViewQuery(hotel)}
          AND ($2::text IS NULL OR t.name = $2)
          AND ($3::date IS NULL OR (b.check_in < $4::date AND b.check_out > $3::date))
@@ -87,7 +89,8 @@ export async function dayList(hotel: Hotel, list: DayList, date?: string, now = 
   const day = date === undefined ? formatDate(today(now)) : formatDate(parseDate(date, "date"));
   const { when, statuses } = DAY_LIST_SQL[list];
   await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<BookingViewRow[]>(
+  const rows = await rawQuery<BookingViewRow>(
+    hotel,
     `SELECT * FROM (${bookingViewQuery(hotel)} AND b.check_in <= $2::date + 1 AND b.check_out >= $2::date) v
       WHERE ${when} AND v.status = ANY($3::text[])
       ORDER BY v.suite, v.id`,
