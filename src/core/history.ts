@@ -4,6 +4,7 @@ import { notFound } from "./errors.js";
 import { parseBookingId } from "./front-desk.js";
 import { sqlName, type Hotel } from "./hotel.js";
 import { propertyId } from "./properties.js";
+import { rawQuery } from "./raw.js";
 import * as validate from "./validate.js";
 import { parseCount } from "./validate.js";
 
@@ -62,7 +63,7 @@ const SELECT = (hotel: Hotel): string =>
 export async function history(hotel: Hotel, rawId: string | number): Promise<EventView[]> {
   const id = parseBookingId(rawId);
   const property = await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<EventRow[]>(`${SELECT(hotel)} AND e.booking_id = $2 ORDER BY e.id`, property, id);
+  const rows = await rawQuery<EventRow>(hotel, `${SELECT(hotel)} AND e.booking_id = $2 ORDER BY e.id`, property, id);
   if (rows.length === 0) {
     throw notFound(`No booking with id ${id}`);
   }
@@ -82,7 +83,8 @@ export async function log(hotel: Hotel, filter: LogFilter = {}): Promise<EventVi
   const actor = filter.actor === undefined ? null : validate.actorName(filter.actor);
   const limit = parseCount(filter.limit ?? 100, "limit", 1, 100_000);
   const property = await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<EventRow[]>(
+  const rows = await rawQuery<EventRow>(
+    hotel,
     `SELECT * FROM (${SELECT(hotel)}
          AND ($2::timestamptz IS NULL OR e.at >= $2::timestamptz)
          AND ($3::text IS NULL OR e.actor = $3)

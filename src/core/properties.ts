@@ -37,7 +37,8 @@ export async function propertyId(hotel: Hotel): Promise<number> {
 }
 
 export async function listProperties(hotel: Hotel): Promise<PropertyView[]> {
-  const rows = await hotel.prisma.$queryRawUnsafe<{ name: string; tiers: number; suites: number; created_at: Date }[]>(
+  const rows = await rawQuery<{ name: string; tiers: number; suites: number; created_at: Date }>(
+    hotel,
     `SELECT p.name, p.created_at,
             (SELECT count(*)::int FROM ${sqlName(hotel, "tiers")} t WHERE t.property_id = p.id) AS tiers,
             (SELECT count(*)::int FROM ${sqlName(hotel, "suites")} s WHERE s.property_id = p.id) AS suites
@@ -48,7 +49,8 @@ export async function listProperties(hotel: Hotel): Promise<PropertyView[]> {
 
 export async function addProperty(hotel: Hotel, rawName: string): Promise<PropertyView> {
   const name = validate.propertyName(rawName);
-  const rows = await hotel.prisma.$queryRawUnsafe<{ created_at: Date }[]>(
+  const rows = await rawQuery<{ created_at: Date }>(
+    hotel,
     `INSERT INTO ${sqlName(hotel, "properties")} (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING created_at`,
     name,
   );

@@ -32,12 +32,14 @@ const UNKNOWN_ARG = { scalarType: "unknown", arity: "scalar" } as const;
 const INT64 = 1;
 const DATE = 8;
 const DATE_TIME = 10;
+const JSON_VALUE = 11;
 
 /**
  * Rows as $queryRawUnsafe returns them for the types hotel's raw SQL reads:
- * numbers, text, booleans, bigint, and dates and times as Dates (the adapter
- * leaves these as text: YYYY-MM-DD, ISO 8601 at +00:00). A client that was
- * not opened by src/db (a test's own PrismaClient) takes $queryRawUnsafe.
+ * numbers, text, booleans, bigint, dates and times as Dates (the adapter
+ * leaves these as text: YYYY-MM-DD, ISO 8601 at +00:00), and json/jsonb
+ * parsed (the adapter leaves their text). A client that was not opened by
+ * src/db (a test's own PrismaClient) takes $queryRawUnsafe.
  */
 export async function rawQuery<T>(hotel: Pick<Hotel, "prisma">, sql: string, ...params: unknown[]): Promise<T[]> {
   const raw = rawPaths.get(hotel.prisma);
@@ -55,5 +57,6 @@ function valueOf(value: unknown, type: number | undefined): unknown {
   if (type === DATE) return new Date(`${value}T00:00:00Z`);
   if (type === DATE_TIME) return new Date(value);
   if (type === INT64) return BigInt(value);
+  if (type === JSON_VALUE) return JSON.parse(value) as unknown;
   return value;
 }

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { HotelError, invalidInput, notFound } from "./errors.js";
 import { sqlName, type Hotel } from "./hotel.js";
 import { propertyId } from "./properties.js";
+import { rawQuery } from "./raw.js";
 import { printable } from "./text.js";
 
 /**
@@ -112,7 +113,8 @@ export async function addToken(hotel: Hotel, rawName: string, role: TokenRole = 
   const publicId = randomBytes(8).toString("hex");
   const secret = randomBytes(32).toString("base64url");
   const salt = randomBytes(SALT_BYTES);
-  const rows = await hotel.prisma.$queryRawUnsafe<TokenRow[]>(
+  const rows = await rawQuery<TokenRow>(
+    hotel,
     withEvent(
       hotel,
       `INSERT INTO ${sqlName(hotel, "api_tokens")} (property_id, name, role, public_id, salt, secret_hash)
@@ -135,7 +137,8 @@ export async function addToken(hotel: Hotel, rawName: string, role: TokenRole = 
 
 export async function listTokens(hotel: Hotel): Promise<TokenView[]> {
   const property = await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<TokenRow[]>(
+  const rows = await rawQuery<TokenRow>(
+    hotel,
     `SELECT name, role, created_at, last_used_at FROM ${sqlName(hotel, "api_tokens")} WHERE property_id = $1 ORDER BY name`,
     property,
   );
@@ -146,7 +149,8 @@ export async function listTokens(hotel: Hotel): Promise<TokenView[]> {
 export async function revokeToken(hotel: Hotel, rawName: string): Promise<TokenView> {
   const name = tokenName(rawName);
   const property = await propertyId(hotel);
-  const rows = await hotel.prisma.$queryRawUnsafe<TokenRow[]>(
+  const rows = await rawQuery<TokenRow>(
+    hotel,
     withEvent(hotel, `DELETE FROM ${sqlName(hotel, "api_tokens")} WHERE property_id = $1 AND name = $2`, { operation: "token_revoke", document: "before", actor: "$3" }),
     property,
     name,
@@ -159,7 +163,8 @@ export async function revokeToken(hotel: Hotel, rawName: string): Promise<TokenV
 
 /** Whether the property has any token (then serve requires one on every /api/ request). */
 export async function hasTokens(hotel: Hotel): Promise<boolean> {
-  const rows = await hotel.prisma.$queryRawUnsafe<{ any: boolean }[]>(
+  const rows = await rawQuery<{ any: boolean }>(
+    hotel,
     `SELECT EXISTS (SELECT 1 FROM ${sqlName(hotel, "api_tokens")} t JOIN ${sqlName(hotel, "properties")} p ON p.id = t.property_id WHERE p.name = $1) AS any`,
     hotel.property,
   );
@@ -187,7 +192,8 @@ const DUMMY = { salt: Buffer.alloc(SALT_BYTES), hash: Buffer.alloc(32) };
 export async function verifyToken(hotel: Hotel, presented: string): Promise<TokenCaller | undefined> {
   const parts = parseToken(presented);
   if (!parts) return undefined;
-  const rows = await hotel.prisma.$queryRawUnsafe<VerifyRow[]>(
+  const rows = await rawQuery<VerifyRow>(
+    hotel,
     `SELECT t.property_id, t.id, t.name, t.role, encode(t.salt, 'hex') AS salt, encode(t.secret_hash, 'hex') AS secret_hash,
             (t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_S})) AS stale
        FROM ${sqlName(hotel, "api_tokens")} t JOIN ${sqlName(hotel, "properties")} p ON p.id = t.property_id
@@ -206,7 +212,8 @@ export async function verifyToken(hotel: Hotel, presented: string): Promise<Toke
 
 /** Moves last_used_at on, unless another request did in the last minute. */
 async function touch(hotel: Hotel, row: VerifyRow): Promise<void> {
-  await hotel.prisma.$executeRawUnsafe(
+  await rawQuery(
+    hotel,
     `UPDATE ${sqlName(hotel, "api_tokens")} SET last_used_at = now()
       WHERE property_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => ${LAST_USED_RESOLUTION_S}))`,
     row.property_id,
