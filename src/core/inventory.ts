@@ -2,8 +2,9 @@ import type { Prisma } from "../generated/prisma/client.js";
 import type { BookingView } from "./booking.js";
 import { formatDate, today } from "./dates.js";
 import { HotelError, notFound } from "./errors.js";
-import type { Hotel } from "./hotel.js";
+import { sqlName, type Hotel } from "./hotel.js";
 import { propertyId } from "./properties.js";
+import { rawQuery } from "./raw.js";
 import * as validate from "./validate.js";
 import { bookingView, bookingViewQuery, type BookingViewRow } from "./views.js";
 
@@ -42,12 +43,16 @@ export async function seedDemo(hotel: Hotel): Promise<SeedResult> {
 
 export async function listSuites(hotel: Hotel, tier?: string): Promise<SuiteView[]> {
   const property = await propertyId(hotel);
-  const rows = await hotel.prisma.suite.findMany({
-    where: { propertyId: property, ...(tier === undefined ? {} : { tier: { name: validate.tierName(tier) } }) },
-    include: { tier: { select: { name: true } } },
-    orderBy: [{ tier: { name: "asc" } }, { number: "asc" }],
-  });
-  return rows.map((row) => ({ number: row.number, tier: row.tier.name, active: row.active }));
+  const tierName = tier === undefined ? null : validate.tierName(tier);
+  return rawQuery<SuiteView>(
+    hotel,
+    `SELECT s.number, t.name AS tier, s.active
+       FROM ${sqlName(hotel, "suites")} s JOIN ${sqlName(hotel, "tiers")} t ON t.property_id = s.property_id AND t.id = s.tier_id
+      WHERE s.property_id = $1 AND ($2::text IS NULL OR t.name = $2)
+      ORDER BY t.name, s.number`,
+    property,
+    tierName,
+  );
 }
 
 /** Adds suites to a tier, creating the tier if it is new; one event per suite added. */
