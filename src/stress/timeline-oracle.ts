@@ -84,7 +84,6 @@ export interface TimelineJudgement {
   unjustified: UnjustifiedRefusal[];
 }
 
-
 interface Interval {
   bookingId: number;
   suite: string;
